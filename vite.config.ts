@@ -1,0 +1,18 @@
+import { defineConfig } from 'vitest/config'
+
+// One vitest configuration, one project per suite. Node 20 needs --experimental-websocket and the
+// Promise.withResolvers polyfill (DESIGN §9, §10); every worker gets both.
+const shared = {
+  execArgv: ['--experimental-websocket'],
+  setupFiles: ['./cli/polyfills.js'],
+  pool: 'forks' as const
+}
+
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { ...shared, name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 60_000 } },
+      { test: { ...shared, name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 300_000, fileParallelism: false } }
+    ]
+  }
+})
