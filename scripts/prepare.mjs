@@ -54,5 +54,6 @@ function linkBin () {
 }
 
 buildWasm()
+await import('./build-cometbft.mjs').then((m) => m.buildCometbft({ log }))
 buildTs()
 linkBin()

@@ -33,3 +33,6 @@ export {
   encodeTx, decodeTx, signTx, verifyTx, txHash, txSignBytes, addressFromPublicKey, MAX_TX_BYTES, TX_SIGN_DOMAIN, TX_KINDS
 } from './tx.js'
 export type { UnsignedTx, SignedTx, TxKind } from './tx.js'
+export { generateKey, keyToFile, keyFromFile, bytesToBase64 } from './keyfile.js'
+export type { Ed25519Key, KeyFile } from './keyfile.js'
+export * from './bodies.js'

@@ -19,8 +19,8 @@ import { concatBytes, equalBytes, toHex } from '../bytes.js'
 export const MAX_TX_BYTES = 1_048_576
 /** Domain separator prefixed to the signed bytes. */
 export const TX_SIGN_DOMAIN = new TextEncoder().encode('glowmesh/tx/v1\0')
-/** The transaction kinds the ledger knows today; the format itself accepts any well-formed kind. */
-export const TX_KINDS = ['transfer', 'storage.submit', 'storage.renew', 'da.submit', 'registry.register', 'pora.receipt', 'compute.job', 'compute.result'] as const
+/** The transaction kinds the ledger executes today (bodies in ./bodies.ts); the format itself accepts any well-formed kind. */
+export const TX_KINDS = ['transfer', 'storage.submit', 'storage.renew', 'da.submit', 'registry.register', 'registry.unregister', 'pora.receipt', 'validator.update'] as const
 /** A kind: lowercase dotted words, at most 64 characters, e.g. 'storage.submit'. */
 export type TxKind = typeof TX_KINDS[number] | (string & {})
 

@@ -1,0 +1,11 @@
+// The engine layer: CometBFT's binary, home folder, child process and RPC (README.md).
+export { cometbftPath, checkCometbft, COMETBFT_VERSION } from './bin.js'
+export { writeEngineHome, cometNodeId, cometValidatorAddress, cometGenesisJson, cometPrivValidatorKey, cometNodeKey, persistentPeers, BLOCK_MAX_BYTES } from './home.js'
+export type { EnginePeer, WriteEngineHomeOptions, EngineHome } from './home.js'
+export { configToml, deriveTuning } from './toml.js'
+export type { StateSyncOptions, EngineTuning, ConfigTomlOptions } from './toml.js'
+export { startEngine, rpcUrlFromConfigToml } from './supervisor.js'
+export type { Engine, EngineExit, StartEngineOptions } from './supervisor.js'
+export { createCometRpc } from './rpc-client.js'
+export type { CometRpc, CometRpcOptions, CallOptions, CometStatus, BroadcastResult, AbciQueryResult } from './rpc-client.js'
+export { EngineBinaryError, EngineConfigError, EngineStartError, CometRpcError, AbciFrameError, AbciFatalError } from './errors.js'

@@ -1,0 +1,95 @@
+/**
+ * The ledger's parameters: genesis `params` (fullnode/genesis.ts) plus a few the genesis format
+ * does not carry yet, with defaults (documented in README.md). Stored in the state as canonical
+ * JSON (fixed key order, bigints as decimal strings) under `param/ledger`.
+ */
+import type { Genesis } from '../genesis.js'
+import { InvalidInputError } from '../../protocol/errors.js'
+
+export interface LedgerParams {
+  chainId: string
+  minFee: bigint
+  storagePricePerByteEpoch: bigint
+  epochBlocks: number
+  daPricePerByte: bigint
+  daWindowBlocks: number
+  minPledgeBytes: number
+  bondPerGiB: bigint
+  inflationBps: number
+  slashDoubleSignBps: number
+  /** Share of each block's mint paid to validators (by power); the rest feeds the PoRA pool. Default 5000. */
+  validatorShareBps: number
+  /** PoRA base reward per fully bonded GiB per valid receipt (protocol/pora `receiptReward`'s base). Default 1000. */
+  poraRewardPerGiB: bigint
+  /** Blocks before an unregistered node's bond returns. Default 2 epochs. */
+  unbondDelayBlocks: number
+  /** Blocks per year for the inflation rate (1 s blocks). Default 31_536_000. */
+  blocksPerYear: number
+  /** Largest file one storage submission may declare. Default 2^40 (1 TiB). */
+  maxFileBytes: number
+  /** The account allowed to send `validator.update` (devnet governance): the faucet's address, else none. */
+  authority: string
+}
+
+const BIG = ['minFee', 'storagePricePerByteEpoch', 'daPricePerByte', 'bondPerGiB', 'poraRewardPerGiB'] as const
+const NUM = ['epochBlocks', 'daWindowBlocks', 'minPledgeBytes', 'inflationBps', 'slashDoubleSignBps', 'validatorShareBps', 'unbondDelayBlocks', 'blocksPerYear', 'maxFileBytes'] as const
+const ORDER = ['chainId', 'minFee', 'storagePricePerByteEpoch', 'epochBlocks', 'daPricePerByte', 'daWindowBlocks', 'minPledgeBytes', 'bondPerGiB', 'inflationBps', 'slashDoubleSignBps', 'validatorShareBps', 'poraRewardPerGiB', 'unbondDelayBlocks', 'blocksPerYear', 'maxFileBytes', 'authority'] as const
+
+function big (v: unknown, name: string): bigint {
+  if (typeof v === 'bigint' && v >= 0n) return v
+  if (typeof v === 'string' && /^[0-9]+$/.test(v)) return BigInt(v)
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v)
+  throw new InvalidInputError(`params.${name}: expected a non-negative integer (decimal string)`)
+}
+
+function num (v: unknown, name: string, min: number): number {
+  if (!Number.isSafeInteger(v) || (v as number) < min) throw new InvalidInputError(`params.${name}: expected an integer ≥ ${min}`)
+  return v as number
+}
+
+/**
+ * The ledger parameters of a genesis, defaults filled in; throws InvalidInputError on bad values.
+ * @example const p = ledgerParams(parseGenesis(text))
+ */
+export function ledgerParams (g: Genesis): LedgerParams {
+  const p: any = g.params ?? {}
+  const epochBlocks = num(p.epochBlocks, 'epochBlocks', 1)
+  const out: LedgerParams = {
+    chainId: g.chainId,
+    minFee: big(p.minFee, 'minFee'),
+    storagePricePerByteEpoch: big(p.storagePricePerByteEpoch, 'storagePricePerByteEpoch'),
+    epochBlocks,
+    daPricePerByte: big(p.daPricePerByte, 'daPricePerByte'),
+    daWindowBlocks: num(p.daWindowBlocks, 'daWindowBlocks', 1),
+    minPledgeBytes: num(p.minPledgeBytes, 'minPledgeBytes', 1),
+    bondPerGiB: big(p.bondPerGiB, 'bondPerGiB'),
+    inflationBps: num(p.inflationBps, 'inflationBps', 0),
+    slashDoubleSignBps: num(p.slashDoubleSignBps, 'slashDoubleSignBps', 0),
+    validatorShareBps: num(p.validatorShareBps ?? 5000, 'validatorShareBps', 0),
+    poraRewardPerGiB: big(p.poraRewardPerGiB ?? '1000', 'poraRewardPerGiB'),
+    unbondDelayBlocks: num(p.unbondDelayBlocks ?? 2 * epochBlocks, 'unbondDelayBlocks', 1),
+    blocksPerYear: num(p.blocksPerYear ?? 31_536_000, 'blocksPerYear', 1),
+    maxFileBytes: num(p.maxFileBytes ?? 2 ** 40, 'maxFileBytes', 1),
+    authority: g.faucet?.address ?? ''
+  }
+  for (const k of ['inflationBps', 'slashDoubleSignBps', 'validatorShareBps'] as const) {
+    if (out[k] > 10_000) throw new InvalidInputError(`params.${k}: at most 10000 basis points`)
+  }
+  return out
+}
+
+/** Canonical JSON of the parameters (what `param/ledger` holds and `/params` returns). @example encodeParams(p) */
+export function encodeParams (p: LedgerParams): Uint8Array {
+  const o: Record<string, unknown> = {}
+  for (const k of ORDER) o[k] = typeof p[k] === 'bigint' ? p[k].toString() : p[k]
+  return new TextEncoder().encode(JSON.stringify(o))
+}
+
+/** Parses `encodeParams` output. @example decodeParams(await state.get('param/ledger')) */
+export function decodeParams (bytes: Uint8Array): LedgerParams {
+  const o = JSON.parse(new TextDecoder().decode(bytes))
+  const p: any = { chainId: o.chainId, authority: o.authority }
+  for (const k of BIG) p[k] = BigInt(o[k])
+  for (const k of NUM) p[k] = o[k]
+  return p as LedgerParams
+}
