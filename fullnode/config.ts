@@ -20,8 +20,8 @@ export interface NodeConfig {
   dataDir: string
   /** Block time in ms (CometBFT's timeout_commit is derived from it); devnets may set it small. */
   blockTimeMs?: number
-  /** Peers to join: CometBFT's `id@host:port` and libp2p multiaddrs. A devnet fills these from its other nodes. */
-  peers?: { cometbft?: string[], libp2p?: string[] }
+  /** Peers to join: engines by key and P2P address, libp2p by multiaddr (with /p2p/<id>). A devnet lists every other node. */
+  peers?: { engine?: Array<{ publicKey: string, host: string, p2pPort: number }>, libp2p?: string[] }
 }
 
 function port (v: unknown, name: string): number {

@@ -82,3 +82,31 @@ export async function ensureDevnetHome (options: DevnetOptions): Promise<{ creat
   await writeFile(genesisPath, JSON.stringify(genesis, null, 2) + '\n')
   return { created: true, genesisPath, nodes }
 }
+
+/** libp2p peer id (base58btc) of an ed25519 public key (base64), as the node's libp2p identity will have it. */
+export async function peerIdOfPublicKey (publicKeyB64: string): Promise<string> {
+  const { publicKeyFromRaw } = await import('@libp2p/crypto/keys')
+  const { peerIdFromPublicKey } = await import('@libp2p/peer-id')
+  return peerIdFromPublicKey(publicKeyFromRaw(new Uint8Array(Buffer.from(publicKeyB64, 'base64')))).toString()
+}
+
+/**
+ * Writes each devnet node's peers (every other node's engine and libp2p TCP address) into its
+ * config.json, so a node needs nothing but its own folder to join.
+ */
+export async function linkDevnetPeers (home: string): Promise<void> {
+  const genesis = JSON.parse(await readFile(join(devnetDir(home), 'genesis.json'), 'utf8')) as Genesis
+  const nodes = await Promise.all(genesis.validators.map(async (v, i) => {
+    const config = JSON.parse(await readFile(join(devnetNodeDir(home, i), 'config.json'), 'utf8')) as NodeConfig
+    return { v, config, peerId: await peerIdOfPublicKey(v.publicKey) }
+  }))
+  for (let i = 0; i < nodes.length; i++) {
+    const others = nodes.filter((_, j) => j !== i)
+    const config = { ...nodes[i].config }
+    config.peers = {
+      engine: others.map((o) => ({ publicKey: o.v.publicKey, host: o.config.p2p.host, p2pPort: o.config.cometbft.p2pPort })),
+      libp2p: others.map((o) => `/ip4/${o.config.p2p.host}/tcp/${o.config.p2p.tcp}/p2p/${o.peerId}`)
+    }
+    await writeFile(join(devnetNodeDir(home, i), 'config.json'), JSON.stringify(config, null, 2) + '\n')
+  }
+}

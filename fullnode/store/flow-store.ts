@@ -692,6 +692,20 @@ export class FlowStore {
   }
 
   /**
+   * Every submission with the given status (all when omitted), in flow order. O(submissions).
+   * @example for (const f of await store.files('pending')) await replicate(f)
+   */
+  async files (status?: FileInfo['status']): Promise<FileInfo[]> {
+    this.check()
+    const out: FileInfo[] = []
+    for await (const value of this.db.values(keys.entryRange)) {
+      const e = decodeInfo(value)
+      if (status === undefined || e.status === status) out.push(e)
+    }
+    return out.sort((a, b) => a.flowStart - b.flowStart)
+  }
+
+  /**
    * Totals: bytes stored, submissions by status, flow length, compaction backlog. O(submissions).
    * @example const { bytesStored, files } = await store.stats()
    */

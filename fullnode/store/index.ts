@@ -8,3 +8,4 @@ export {
   AllocationConflictError, SegmentCorruptError, StoreLockedError, StoreClosedError
 } from './errors.js'
 export { rootOfFile, FileReadError, type RootOfFileOptions } from './root-file.js'
+export { startReplicator, type Replicator, type SegmentSource } from './replicate.js'

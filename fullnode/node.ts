@@ -1,0 +1,216 @@
+/**
+ * One full node = one `glowmesh node` process (DESIGN §5): the ABCI app (ledger + MPT state), the
+ * flow store, the ABCI socket server, the supervised `cometbft` child, the libp2p node (through
+ * Helia) and the HTTP RPC — wired here and nowhere else. If the engine dies, the node stops; if
+ * this process dies, the engine stops on its own (its ABCI connections break) and the next start
+ * kills any leftover. Restart resumes from disk: CometBFT replays blocks the app hasn't committed.
+ */
+import { mkdir, readFile, writeFile, rm, access } from 'node:fs/promises'
+import { dirname, join, resolve } from 'node:path'
+import type { Event, RequestFinalizeBlock, ResponseFinalizeBlock } from 'cosmjs-types/tendermint/abci/types'
+import { parseNodeConfig, type NodeConfig } from './config.js'
+import { parseGenesis, genesisHash, type Genesis } from './genesis.js'
+import { createGlowmeshApp, type GlowmeshApp } from './app/app.js'
+import type { AbciApplication } from './app/abci.js'
+import { startAbciServer } from './app/abci-server.js'
+import { writeEngineHome, startEngine, type Engine, type EnginePeer } from './engine/index.js'
+import { FlowStore, startReplicator } from './store/index.js'
+import { createNetNode, requestSegment, type NetNode } from './net/index.js'
+import { startRpcServer } from './rpc/server.js'
+import { createRpcBackend } from './rpc/backend.js'
+import { keyFromFile, type Ed25519Key } from '../protocol/chain/index.js'
+import { GlowmeshError } from '../protocol/errors.js'
+
+export interface FullNodeOptions {
+  /** The node folder (config.json, key.json, data/, cometbft/). */
+  nodeDir: string
+  /** Stops the node when aborted. */
+  signal?: AbortSignal
+  log?: (line: string) => void
+  /** Called once when the node stops on its own (engine died, fatal app error). */
+  onFatal?: (err: Error) => void
+}
+
+export interface FullNode {
+  config: NodeConfig
+  key: Ed25519Key
+  genesis: Genesis
+  genesisHash: string
+  app: GlowmeshApp
+  store: FlowStore
+  engine: Engine
+  net: NetNode
+  rpcUrl: string
+  /** Resolves when the node has stopped, for whatever reason. */
+  stopped: Promise<void>
+  stop: () => Promise<void>
+}
+
+/** The node's start failed or it stopped unexpectedly. */
+export class NodeError extends GlowmeshError {
+  override name = 'NodeError'
+  constructor (message: string, options?: { cause?: unknown }) { super('NODE', message, options) }
+}
+
+async function exists (p: string): Promise<boolean> { try { await access(p); return true } catch { return false } }
+
+/** The genesis a node uses: `<node>/genesis.json`, else the devnet's `<node>/../genesis.json`. */
+export async function findGenesis (nodeDir: string): Promise<string> {
+  for (const p of [join(nodeDir, 'genesis.json'), join(dirname(nodeDir), 'genesis.json')]) if (await exists(p)) return p
+  throw new NodeError(`no genesis.json in ${nodeDir} or its parent; use 'glowmesh init --genesis FILE'`)
+}
+
+const attrs = (e: Event): Record<string, string> => Object.fromEntries(e.attributes.map((a) => [a.key, a.value]))
+
+/**
+ * The flow store follows the chain: storage submissions are allocated, expiries pruned. Applied in
+ * Commit *before* the app persists, and idempotent, so a crash in between replays the same block
+ * and applies the same (no-op) changes: the store never misses a committed submission.
+ */
+function followChain (app: GlowmeshApp, store: FlowStore, log: (l: string) => void, allocated: () => void): AbciApplication {
+  let pending: { height: bigint, res: ResponseFinalizeBlock } | undefined
+  return {
+    ...app,
+    info: app.info.bind(app),
+    initChain: app.initChain.bind(app),
+    query: app.query.bind(app),
+    checkTx: app.checkTx.bind(app),
+    prepareProposal: app.prepareProposal.bind(app),
+    processProposal: app.processProposal.bind(app),
+    listSnapshots: app.listSnapshots.bind(app),
+    offerSnapshot: app.offerSnapshot.bind(app),
+    loadSnapshotChunk: app.loadSnapshotChunk.bind(app),
+    applySnapshotChunk: app.applySnapshotChunk.bind(app),
+    async finalizeBlock (req: RequestFinalizeBlock) {
+      const res = await app.finalizeBlock(req)
+      pending = { height: req.height, res }
+      return res
+    },
+    async commit () {
+      if (pending !== undefined) {
+        const { height, res } = pending
+        pending = undefined
+        const events = [...res.events, ...res.txResults.filter((r) => r.code === 0).flatMap((r) => r.events)]
+        for (const e of events) {
+          const a = attrs(e)
+          if (e.type === 'storage.submit') {
+            await store.allocate({ root: a.root, cid: a.cid ?? '', size: Number(a.size), flowStart: Number(a.flowStart), height, expiresAtEpoch: Number(a.expiryEpoch) })
+            allocated()
+          } else if (e.type === 'storage.expire') {
+            await store.prune(a.root, { flowStart: Number(a.flowStart) }).catch((err) => { log(`prune ${a.root}: ${String(err.message)}`) })
+          }
+        }
+      }
+      return await app.commit()
+    }
+  }
+}
+
+/** Engine peers from the config (devnets list every node). */
+function enginePeers (config: NodeConfig): EnginePeer[] {
+  return (config.peers?.engine ?? []) as EnginePeer[]
+}
+
+/**
+ * Starts a full node from its folder and resolves once its RPC answers.
+ * @example const node = await startFullNode({ nodeDir: '.glowmesh/devnet/node0' }); node.rpcUrl
+ */
+export async function startFullNode (options: FullNodeOptions): Promise<FullNode> {
+  const { nodeDir } = options
+  const log = options.log ?? ((l: string) => { process.stderr.write(l + '\n') })
+  const config = parseNodeConfig(await readFile(join(nodeDir, 'config.json'), 'utf8'))
+  const keyText = await readFile(join(nodeDir, 'key.json'), 'utf8')
+  const key = keyFromFile(keyText)
+  const genesisBytes = new Uint8Array(await readFile(await findGenesis(nodeDir)))
+  const genesis = parseGenesis(genesisBytes)
+  if (genesis.chainId !== config.chainId) throw new NodeError(`config.json chainId '${config.chainId}' differs from genesis '${genesis.chainId}'`)
+  const dataDir = resolve(nodeDir, config.dataDir)
+  await mkdir(dataDir, { recursive: true })
+  await writeFile(join(nodeDir, 'node.pid'), String(process.pid) + '\n')
+
+  const cleanup: Array<() => Promise<void>> = []
+  let stopping = false
+  let resolveStopped!: () => void
+  const stopped = new Promise<void>((resolve) => { resolveStopped = resolve })
+  const stop = async (): Promise<void> => {
+    if (stopping) { await stopped; return }
+    stopping = true
+    for (const fn of cleanup.reverse()) {
+      try { await fn() } catch (err: any) { log(`stop: ${String(err?.message ?? err)}`) }
+    }
+    await rm(join(nodeDir, 'node.pid'), { force: true })
+    resolveStopped()
+  }
+  const fatal = (err: Error): void => {
+    if (stopping) return
+    log(`fatal: ${err.message}`)
+    void stop().then(() => options.onFatal?.(err))
+  }
+
+  try {
+    const store = await FlowStore.open({ dir: join(dataDir, 'flow') })
+    cleanup.push(async () => { await store.close() })
+    const app = await createGlowmeshApp({
+      dataDir: join(dataDir, 'state'),
+      genesis,
+      logger: { info: (m: string) => log(m), warn: (m: string) => log(`warn: ${m}`), error: (m: string) => log(`error: ${m}`) } as any
+    })
+    cleanup.push(async () => { await app.close() })
+    let onAllocate = (): void => {}
+    const abci = await startAbciServer({ app: followChain(app, store, log, () => onAllocate()), host: '127.0.0.1', port: config.cometbft.abciPort, onFatal: (err: Error) => fatal(err) } as any)
+    cleanup.push(async () => { await abci.close() })
+
+    const cometHome = join(nodeDir, 'cometbft')
+    await writeEngineHome({ cometHome, genesis: genesisBytes, config, key: keyText, peers: enginePeers(config) })
+    const engine = await startEngine({
+      home: nodeDir,
+      cometHome,
+      signal: options.signal,
+      onExit: (exit) => { if (!exit.expected) fatal(new NodeError(`cometbft exited (code ${exit.code}, signal ${exit.signal}); see ${join(nodeDir, 'cometbft.log')}`)) }
+    })
+    cleanup.push(async () => { await engine.stop() })
+
+    const net = await createNetNode({
+      key: { privateKey: key.privateKey, publicKey: key.publicKey },
+      config,
+      peers: config.peers?.libp2p ?? [],
+      services: {
+        lightBlock: async (height, { signal }) => {
+          const h = height === 'latest' ? (await engine.rpc.status({ signal })).latestBlockHeight - 1n : height
+          return await engine.rpc.lightBlock(h, { signal })
+        },
+        segment: async (root, index) => await store.getSegment(root, Number(index)),
+        submitTx: async (tx, { signal }) => {
+          const r = await engine.rpc.broadcastTxSync(tx, { signal })
+          return { txHash: Uint8Array.from(Buffer.from(r.hash, 'hex')), code: r.code, log: r.log }
+        }
+      }
+    })
+    cleanup.push(async () => { await net.stop() })
+
+    // Mirror the flow: pull segments of files uploaded elsewhere from the other full nodes.
+    const fullNodePeers = new Set((config.peers?.libp2p ?? []).map((a) => a.split('/p2p/').pop()))
+    const replicator = startReplicator({
+      store,
+      log,
+      source: {
+        peers: () => net.libp2p.getPeers().filter((p) => fullNodePeers.has(p.toString())),
+        fetch: async (peer, root, index, size, signal) => await requestSegment(net.libp2p, peer as any, { root, index, size, signal })
+      }
+    })
+    cleanup.push(async () => { replicator.stop() })
+    onAllocate = () => replicator.kick()
+
+    const backend = createRpcBackend({ config, key, genesis, genesisBytes, engine, store, net, log })
+    cleanup.push(async () => { backend.close() })
+    const rpc = await startRpcServer({ backend, host: config.rpc.host, port: config.rpc.port })
+    cleanup.push(async () => { await rpc.close() })
+    options.signal?.addEventListener('abort', () => { void stop() }, { once: true })
+
+    log(`node ${config.moniker}: rpc ${rpc.url}, engine ${engine.rpcUrl}, p2p ${net.multiaddrs().map(String).join(' ')}`)
+    return { config, key, genesis, genesisHash: genesisHash(genesisBytes), app, store, engine, net, rpcUrl: rpc.url, stopped, stop }
+  } catch (err) {
+    await stop()
+    throw err
+  }
+}
