@@ -53,6 +53,8 @@ export interface GenesisParams {
   blocksPerYear?: number
   /** Largest file a storage submission may declare. */
   maxFileBytes?: number
+  /** PoRA seal parameters (protocol/pora SealParams); absent = production DEFAULT_SEAL_PARAMS (64 MiB sectors, 32 layers). */
+  seal?: { sectorChunks: number, layers: number, baseParents: number, expanderParents: number }
 }
 
 export interface Genesis {
@@ -90,6 +92,13 @@ export function genesisHash (bytes: Uint8Array): string {
   return toHex(sha256(bytes))
 }
 
+/**
+ * The devnet's seal: 1 MiB sectors (4096 chunks), 16 layers, the production graph's 6 + 8 parents.
+ * A sector seals in ~0.3 s in JS and its spot-check proof (~0.9 MB) fits one `pora.prove` tx; no
+ * security claim (an on-demand sealer beats a 500 ms deadline at this size: see fullnode/pora/README.md).
+ */
+export const DEVNET_SEAL_PARAMS = Object.freeze({ sectorChunks: 4096, layers: 16, baseParents: 6, expanderParents: 8 })
+
 /** Devnet defaults for the ledger parameters (each documented in fullnode/ledger/README.md). */
 export function defaultParams (): GenesisParams {
   return {
@@ -106,6 +115,7 @@ export function defaultParams (): GenesisParams {
     poraRewardPerGiB: '1000',
     unbondDelayBlocks: 200,
     blocksPerYear: 31_536_000,
-    maxFileBytes: 4 * 1024 * 1024 * 1024
+    maxFileBytes: 4 * 1024 * 1024 * 1024,
+    seal: { ...DEVNET_SEAL_PARAMS }
   }
 }

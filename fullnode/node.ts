@@ -7,7 +7,7 @@
  */
 import { mkdir, readFile, writeFile, rm, access } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
-import type { Event, RequestFinalizeBlock, ResponseFinalizeBlock } from 'cosmjs-types/tendermint/abci/types'
+import type { Event, RequestFinalizeBlock, ResponseCommit, ResponseFinalizeBlock } from 'cosmjs-types/tendermint/abci/types'
 import { parseNodeConfig, type NodeConfig } from './config.js'
 import { parseGenesis, genesisHash, type Genesis } from './genesis.js'
 import { createGlowmeshApp, type GlowmeshApp } from './app/app.js'
@@ -17,7 +17,10 @@ import { writeEngineHome, startEngine, type Engine, type EnginePeer } from './en
 import { FlowStore, startReplicator } from './store/index.js'
 import { createNetNode, requestSegment, type NetNode } from './net/index.js'
 import { startRpcServer } from './rpc/server.js'
+import { startNodeChallenger } from './pora/index.js'
 import { createRpcBackend } from './rpc/backend.js'
+import { createDaNode, nodeAttachments } from './da/da-node.js'
+import { daRoutes } from './rpc/da-routes.js'
 import { keyFromFile, type Ed25519Key } from '../protocol/chain/index.js'
 import { GlowmeshError } from '../protocol/errors.js'
 
@@ -69,12 +72,20 @@ const attrs = (e: Event): Record<string, string> => Object.fromEntries(e.attribu
  */
 function followChain (app: GlowmeshApp, store: FlowStore, log: (l: string) => void, allocated: () => void): AbciApplication {
   let pending: { height: bigint, res: ResponseFinalizeBlock } | undefined
+  // GLOWMESH_TIMINGS=1: one log line per block with the app's own time (bench/chain-blocks.mjs
+  // splits block time into engine and app with it). Off by default: it costs a clock read per call.
+  const timings = process.env.GLOWMESH_TIMINGS === '1'
+  let checkMs = 0
+  let checks = 0
+  let finalizeMs = 0
   return {
     ...app,
     info: app.info.bind(app),
     initChain: app.initChain.bind(app),
     query: app.query.bind(app),
-    checkTx: app.checkTx.bind(app),
+    checkTx: timings
+      ? async (req) => { const t = performance.now(); try { return await app.checkTx(req) } finally { checkMs += performance.now() - t; checks++ } }
+      : app.checkTx.bind(app),
     prepareProposal: app.prepareProposal.bind(app),
     processProposal: app.processProposal.bind(app),
     listSnapshots: app.listSnapshots.bind(app),
@@ -82,27 +93,43 @@ function followChain (app: GlowmeshApp, store: FlowStore, log: (l: string) => vo
     loadSnapshotChunk: app.loadSnapshotChunk.bind(app),
     applySnapshotChunk: app.applySnapshotChunk.bind(app),
     async finalizeBlock (req: RequestFinalizeBlock) {
+      const t = timings ? performance.now() : 0
       const res = await app.finalizeBlock(req)
       pending = { height: req.height, res }
+      if (timings) finalizeMs = performance.now() - t
       return res
     },
     async commit () {
-      if (pending !== undefined) {
-        const { height, res } = pending
-        pending = undefined
-        const events = [...res.events, ...res.txResults.filter((r) => r.code === 0).flatMap((r) => r.events)]
-        for (const e of events) {
-          const a = attrs(e)
-          if (e.type === 'storage.submit') {
-            await store.allocate({ root: a.root, cid: a.cid ?? '', size: Number(a.size), flowStart: Number(a.flowStart), height, expiresAtEpoch: Number(a.expiryEpoch) })
-            allocated()
-          } else if (e.type === 'storage.expire') {
-            await store.prune(a.root, { flowStart: Number(a.flowStart) }).catch((err) => { log(`prune ${a.root}: ${String(err.message)}`) })
-          }
+      if (timings) {
+        const t = performance.now()
+        const height = pending?.height
+        const txs = pending?.res.txResults.length ?? 0
+        try { return await commitBlock() } finally {
+          log(`timings height=${String(height)} txs=${txs} finalize_ms=${finalizeMs.toFixed(2)} commit_ms=${(performance.now() - t).toFixed(2)} check_ms=${checkMs.toFixed(2)} checks=${checks}`)
+          checkMs = 0
+          checks = 0
         }
       }
-      return await app.commit()
+      return await commitBlock()
     }
+  }
+
+  async function commitBlock (): Promise<ResponseCommit> {
+    if (pending !== undefined) {
+      const { height, res } = pending
+      pending = undefined
+      const events = [...res.events, ...res.txResults.filter((r) => r.code === 0).flatMap((r) => r.events)]
+      for (const e of events) {
+        const a = attrs(e)
+        if (e.type === 'storage.submit') {
+          await store.allocate({ root: a.root, cid: a.cid ?? '', size: Number(a.size), flowStart: Number(a.flowStart), height, expiresAtEpoch: Number(a.expiryEpoch) })
+          allocated()
+        } else if (e.type === 'storage.expire') {
+          await store.prune(a.root, { flowStart: Number(a.flowStart) }).catch((err) => { log(`prune ${a.root}: ${String(err.message)}`) })
+        }
+      }
+    }
+    return await app.commit()
   }
 }
 
@@ -156,8 +183,14 @@ export async function startFullNode (options: FullNodeOptions): Promise<FullNode
       logger: { info: (m: string) => log(m), warn: (m: string) => log(`warn: ${m}`), error: (m: string) => log(`error: ${m}`) } as any
     })
     cleanup.push(async () => { await app.close() })
+    // ── DA (fullnode/da): the cell store and its chain hook (committed da.submit events are
+    // recorded before the app persists); the sample service, /da routes and cell replication are
+    // attached below, each on a line marked `DA`. ──
+    const da = await createDaNode({ dataDir: join(dataDir, 'da'), chainId: genesis.chainId, windowBlocks: genesis.params.daWindowBlocks, log })
+    cleanup.push(async () => { await da.close() })
+    // ── end DA ──
     let onAllocate = (): void => {}
-    const abci = await startAbciServer({ app: followChain(app, store, log, () => onAllocate()), host: '127.0.0.1', port: config.cometbft.abciPort, onFatal: (err: Error) => fatal(err) } as any)
+    const abci = await startAbciServer({ app: da.followChain(followChain(app, store, log, () => onAllocate())), host: '127.0.0.1', port: config.cometbft.abciPort, onFatal: (err: Error) => fatal(err) } as any)
     cleanup.push(async () => { await abci.close() })
 
     const cometHome = join(nodeDir, 'cometbft')
@@ -180,13 +213,16 @@ export async function startFullNode (options: FullNodeOptions): Promise<FullNode
           return await engine.rpc.lightBlock(h, { signal })
         },
         segment: async (root, index) => await store.getSegment(root, Number(index)),
+        flow: async (position, chunks) => await store.readFlow(position, chunks), // PoRA sealing input (fullnode/pora)
         submitTx: async (tx, { signal }) => {
           const r = await engine.rpc.broadcastTxSync(tx, { signal })
           return { txHash: Uint8Array.from(Buffer.from(r.hash, 'hex')), code: r.code, log: r.log }
-        }
+        },
+        sample: da.sample // DA
       }
     })
     cleanup.push(async () => { await net.stop() })
+    cleanup.push(da.start(nodeAttachments({ engine, net, fullNodePeers: config.peers?.libp2p ?? [] }))) // DA: replication
 
     // Mirror the flow: pull segments of files uploaded elsewhere from the other full nodes.
     const fullNodePeers = new Set((config.peers?.libp2p ?? []).map((a) => a.split('/p2p/').pop()))
@@ -201,9 +237,25 @@ export async function startFullNode (options: FullNodeOptions): Promise<FullNode
     cleanup.push(async () => { replicator.stop() })
     onAllocate = () => replicator.kick()
 
+    // ── PoRA (fullnode/pora): every validator challenges light nodes and posts receipts ── begin
+    // Deadline: config.json `pora.deadlineMs`, else $GLOWMESH_PORA_DEADLINE_MS, else 500 ms.
+    const poraConf = (config as { pora?: { deadlineMs?: number, randomEveryMs?: number } }).pora ?? {}
+    const pora = startNodeChallenger({
+      app,
+      libp2p: net.libp2p,
+      secretKey: key.privateKey,
+      submitTx: async (tx, { signal }) => { const r = await engine.rpc.broadcastTxSync(tx, { signal }); return { code: r.code, log: r.log } },
+      log
+    }, {
+      deadlineMs: poraConf.deadlineMs ?? (Number(process.env.GLOWMESH_PORA_DEADLINE_MS ?? '') || 500),
+      randomEveryMs: poraConf.randomEveryMs ?? (process.env.GLOWMESH_PORA_RANDOM_MS !== undefined ? Number(process.env.GLOWMESH_PORA_RANDOM_MS) : 10_000)
+    })
+    cleanup.push(async () => { await pora.stop() })
+    // ── PoRA ── end
+
     const backend = createRpcBackend({ config, key, genesis, genesisBytes, engine, store, net, log })
     cleanup.push(async () => { backend.close() })
-    const rpc = await startRpcServer({ backend, host: config.rpc.host, port: config.rpc.port })
+    const rpc = await startRpcServer({ backend, host: config.rpc.host, port: config.rpc.port, extend: daRoutes(da) /* DA */ })
     cleanup.push(async () => { await rpc.close() })
     options.signal?.addEventListener('abort', () => { void stop() }, { once: true })
 

@@ -2,13 +2,16 @@
 import type { Command } from '../command.js'
 import { rootCommand } from './root.js'
 import { keysCommand } from './keys.js'
-import { daEncodeCommand } from './da.js'
+import { daEncodeCommand, daSubmitCommand } from './da.js'
 import { nodeCommand, initCommand } from './node.js'
 import { devnetCommand } from './devnet.js'
 import { statusCommand, balanceCommand, transferCommand, faucetCommand } from './chain.js'
 import { putCommand, getCommand } from './files.js'
+import { lightCommand } from './light.js'
+import { startCommand } from './start.js'
 
 export const commands: Command[] = [
+  startCommand,
   devnetCommand,
   nodeCommand,
   initCommand,
@@ -19,6 +22,8 @@ export const commands: Command[] = [
   faucetCommand,
   putCommand,
   getCommand,
+  lightCommand,
   rootCommand,
-  daEncodeCommand
+  daEncodeCommand,
+  daSubmitCommand
 ]

@@ -31,6 +31,8 @@ export const nodeCommand: Command = {
     await node.stopped
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
+    // node-datachannel's native threads can outlive libp2p's stop(): don't let them hold the process.
+    setTimeout(() => process.exit(exitCode), 500).unref()
     return exitCode
   }
 }

@@ -338,8 +338,10 @@ export async function createGlowmeshApp (options: GlowmeshAppOptions): Promise<G
     const flow = await r.flow()
     const epoch = await r.epoch()
     if (node === null || epoch === null) return queryResponse({ height: BigInt(height), log: 'absent' })
-    const ranges = assignRanges({ nodeId, pledgeBytes: node.pledgeBytes, flowLength: flow.length, epochSeed: epoch.seed })
-    const value = utf8.encode(JSON.stringify({ nodeId: toHex(nodeId), epoch: epoch.epoch, seed: toHex(epoch.seed), flowLength: flow.length, ranges }))
+    // PoRA: whole sectors of the seal's size (a `pora.commit` is checked against the same function).
+    const seal = ledger!.params.seal
+    const ranges = assignRanges({ nodeId, pledgeBytes: node.pledgeBytes, flowLength: flow.length, epochSeed: epoch.seed, sectorChunks: seal.sectorChunks })
+    const value = utf8.encode(JSON.stringify({ nodeId: toHex(nodeId), epoch: epoch.epoch, seed: toHex(epoch.seed), flowLength: flow.length, epochFlowLength: epoch.flowLength ?? 0, seal, ranges }))
     return queryResponse({ height: BigInt(height), value })
   }
 

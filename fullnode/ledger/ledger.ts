@@ -17,7 +17,11 @@ import type { Genesis } from '../genesis.js'
 import { Overlay } from './overlay.js'
 import { Records, ledgerKeys, type ValidatorEntry } from './records.js'
 import { encodeParams, type LedgerParams } from './params.js'
-import { encodeRecord, stateKeys } from '../../protocol/chain/state-proof.js'
+import { encodeRecord, stateKeys, BLOCK_HASH_WINDOW, type NodeRecord } from '../../protocol/chain/state-proof.js'
+import { assignRanges, sectorStarts } from '../../protocol/pora/assign.js'
+import { decodeSectorCommitment, decodeSealingProof } from '../../protocol/pora/commit-codec.js'
+import { verifySealingSpotChecks } from '../../protocol/pora/spotcheck.js'
+import { createWasmHasher } from '../../wasm/keccak/index.js'
 
 /** CheckTx / ExecTxResult codes (codespace `glowmesh`). 0 is success. */
 export enum TxCode {
@@ -44,6 +48,10 @@ export enum TxCode {
   NOT_A_VALIDATOR = 20,
   RECEIPT_REPLAYED = 21,
   INVALID_VALIDATOR_UPDATE = 22,
+  /** `pora.commit` not matching the node's assignment, epoch or flow. */
+  BAD_COMMITMENT = 23,
+  /** `pora.prove` whose spot checks fail (or whose sector / seed is unknown). */
+  SEAL_PROOF_INVALID = 24,
   INTERNAL = 99
 }
 /** The codespace of every non-zero code. */
@@ -81,6 +89,13 @@ export function ev (type: string, attrs: Record<string, string | number | bigint
 
 class TxFail extends Error { constructor (readonly code: TxCode, message: string) { super(message) } }
 const fail = (code: TxCode, message: string): never => { throw new TxFail(code, message) }
+
+/** Set bits of a proven-sectors bitmap. */
+export function countProven (bitmap: Uint8Array): number {
+  let c = 0
+  for (const x of bitmap) for (let v = x; v !== 0; v &= v - 1) c++
+  return c
+}
 
 /** Epoch number of a height (heights start at 1). @example epochOf(1, 100) // 0 */
 export function epochOf (height: number, epochBlocks: number): number {
@@ -249,6 +264,7 @@ export class Ledger {
         const bond = (p.bondPerGiB * BigInt(b.pledgeBytes) + GIB - 1n) / GIB
         await this.debit(r, d.sender, bond, 'bond')
         r.setNode(nodeId, { owner: fromHex(d.sender, 20), pledgeBytes: b.pledgeBytes, bond, registeredHeight: ctx.height, commR: b.commR, rewards: 0n, penalties: 0n, receipts: 0 })
+        r.setNodeIds([...await r.nodeIds(), d.tx.publicKey])
         return [ev('registry.register', { nodeId, owner: d.sender, pledgeBytes: b.pledgeBytes, bond })]
       }
       case 'registry.unregister': {
@@ -256,6 +272,7 @@ export class Ledger {
         const n = await r.node(nodeId)
         if (n === null) fail(TxCode.NODE_NOT_FOUND, `node ${nodeId} is not registered`)
         r.delNode(nodeId)
+        r.setNodeIds((await r.nodeIds()).filter((x) => !equalBytes(x, d.tx.publicKey)))
         const release = ctx.height + p.unbondDelayBlocks
         if (n!.bond > 0n) {
           const list = await r.payouts(ledgerKeys.unbond(release))
@@ -264,9 +281,64 @@ export class Ledger {
         return [ev('registry.unregister', { nodeId, bond: n!.bond, releaseHeight: release })]
       }
       case 'pora.receipt': return await this.receipt(r, d.receipt!)
+      case 'pora.commit': return await this.commit(r, d, ctx)
+      case 'pora.prove': return await this.prove(r, d, ctx)
       case 'validator.update': return await this.validatorUpdate(r, d, ctx)
     }
   }
+
+  /** `pora.commit`: the node's sealed sectors for its current assignment (README: PoRA). */
+  private async commit (r: Records, d: Decoded, ctx: BlockContext): Promise<Event[]> {
+    const b = d.body as TxBodies['pora.commit']
+    const nodeId = toHex(d.tx.publicKey)
+    const n = await r.node(nodeId)
+    if (n === null) fail(TxCode.NODE_NOT_FOUND, `node ${nodeId} is not registered`)
+    const epoch = await r.epoch()
+    const flow = await r.flow()
+    if (epoch === null || b.epoch !== epoch.epoch) fail(TxCode.BAD_COMMITMENT, `commitment for epoch ${b.epoch}, current is ${epoch?.epoch}`)
+    // The assignment is computed against a flow length the node chose between the epoch's start
+    // and now: stable while the flow grows under an in-flight seal, and not freely grindable.
+    if (b.flowLength > flow.length || b.flowLength < (epoch!.flowLength ?? 0)) fail(TxCode.BAD_COMMITMENT, `flowLength ${b.flowLength} outside [${epoch!.flowLength ?? 0}, ${flow.length}]`)
+    const seal = this.params.seal
+    const assigned = new Set(sectorStarts(assignRanges({ nodeId: d.tx.publicKey, pledgeBytes: n!.pledgeBytes, flowLength: b.flowLength, epochSeed: epoch!.seed, sectorChunks: seal.sectorChunks }), seal.sectorChunks))
+    let last = -1
+    for (const bytes of b.sectors) {
+      let c
+      try { c = decodeSectorCommitment(bytes, d.tx.publicKey) } catch (err) { fail(TxCode.BAD_COMMITMENT, (err as Error).message) }
+      if (c!.sectorStart <= last) fail(TxCode.BAD_COMMITMENT, 'sectors must be sorted by sectorStart, without repeats')
+      last = c!.sectorStart
+      if (!assigned.has(c!.sectorStart)) fail(TxCode.BAD_COMMITMENT, `sector ${c!.sectorStart} is not assigned to ${nodeId}`)
+      if (c!.layerRoots.length !== seal.layers) fail(TxCode.BAD_COMMITMENT, `sector ${c!.sectorStart}: ${c!.layerRoots.length} layer roots, params say ${seal.layers}`)
+    }
+    r.setNode(nodeId, { ...n!, sectors: b.sectors, commitHeight: ctx.height, proven: new Uint8Array(Math.ceil(b.sectors.length / 8)) })
+    return [ev('pora.commit', { nodeId, sectors: b.sectors.length, epoch: b.epoch, flowLength: b.flowLength, seedHeight: ctx.height + 1 })]
+  }
+
+  /** `pora.prove`: the spot check of one committed sector, seeded by block commitHeight + 1's hash. */
+  private async prove (r: Records, d: Decoded, ctx: BlockContext): Promise<Event[]> {
+    const b = d.body as TxBodies['pora.prove']
+    const nodeId = toHex(d.tx.publicKey)
+    const n = await r.node(nodeId)
+    if (n === null) fail(TxCode.NODE_NOT_FOUND, `node ${nodeId} is not registered`)
+    const sectors = n!.sectors ?? []
+    const i = sectors.findIndex((x) => decodeSectorCommitment(x, d.tx.publicKey).sectorStart === b.sectorStart)
+    if (i < 0) fail(TxCode.SEAL_PROOF_INVALID, `no committed sector at ${b.sectorStart}`)
+    const seedHeight = (n!.commitHeight ?? 0) + 1
+    const seed = await (r.kv as Overlay).get(k(stateKeys.blockHash(seedHeight)))
+    if (seed === null || seedHeight >= ctx.height + 1) fail(TxCode.SEAL_PROOF_INVALID, `seed block ${seedHeight} is not in the state (window ${BLOCK_HASH_WINDOW} blocks)`)
+    let proof
+    try { proof = decodeSealingProof(b.proof) } catch (err) { fail(TxCode.SEAL_PROOF_INVALID, (err as Error).message) }
+    const commitment = decodeSectorCommitment(sectors[i], d.tx.publicKey)
+    const v = verifySealingSpotChecks({ commitment, params: this.params.seal, seed: seed!, proof: proof!, hasher: this.hasher() })
+    if (!v.ok) fail(TxCode.SEAL_PROOF_INVALID, `sector ${b.sectorStart}: ${v.reason}`)
+    const proven = Uint8Array.from(n!.proven ?? new Uint8Array(Math.ceil(sectors.length / 8)))
+    proven[i >> 3] |= 1 << (i & 7)
+    r.setNode(nodeId, { ...n!, proven })
+    return [ev('pora.prove', { nodeId, sectorStart: b.sectorStart, proven: countProven(proven), sectors: sectors.length })]
+  }
+
+  private wasm: ReturnType<typeof createWasmHasher> | undefined
+  private hasher (): ReturnType<typeof createWasmHasher> { return (this.wasm ??= createWasmHasher()) }
 
   private async receipt (r: Records, rc: Receipt): Promise<Event[]> {
     const p = this.params
@@ -282,8 +354,13 @@ export class Ledger {
     // Weight = pledge capped by what the bond covers (protocol/pora rewardWeight): splitting stake over identities gains nothing.
     const covered = p.bondPerGiB === 0n ? BigInt(n!.pledgeBytes) : n!.bond * GIB / p.bondPerGiB
     const weight = BigInt(n!.pledgeBytes) < covered ? BigInt(n!.pledgeBytes) : covered
-    const base = p.poraRewardPerGiB * weight / GIB
-    const amount = receiptReward(rc, { base })
+    // Rewards count only sectors whose sealing was proven (pora.prove); penalties use the whole
+    // pledge, so committing nothing or failing the spot check never shields a node from them.
+    const provenBytes = BigInt(countProven(n!.proven ?? new Uint8Array()) * p.seal.sectorChunks * 256)
+    const earning = weight < provenBytes ? weight : provenBytes
+    const amount = rc.verdict === 'valid' || rc.verdict === 'late'
+      ? receiptReward(rc, { base: p.poraRewardPerGiB * earning / GIB })
+      : receiptReward(rc, { base: p.poraRewardPerGiB * weight / GIB })
     const node = { ...n!, receipts: n!.receipts + 1 }
     let paid = 0n
     if (amount > 0n) {
@@ -331,12 +408,15 @@ export class Ledger {
     const r = new Records(block)
     const events: Event[] = []
     ctx.activeAtStart = new Set((await r.validators()).filter((v) => v.power > 0n).map((v) => toHex(v.publicKey)))
+    // Block hashes for PoRA spot-check seeds, kept for BLOCK_HASH_WINDOW blocks.
+    block.set(k(stateKeys.blockHash(ctx.height)), req.hash)
+    if (ctx.height > BLOCK_HASH_WINDOW) block.del(k(stateKeys.blockHash(ctx.height - BLOCK_HASH_WINDOW)))
     // Epochs: the seed chains through each epoch's first block hash (unpredictable before that block).
     const e = epochOf(ctx.height, p.epochBlocks)
     const cur = await r.epoch()
     if (cur !== null && e > cur.epoch) {
       const seed = sha256(concatBytes(cur.seed, req.hash))
-      r.setEpoch({ epoch: e, seed, startHeight: ctx.height })
+      r.setEpoch({ epoch: e, seed, startHeight: ctx.height, flowLength: (await r.flow()).length })
       events.push(ev('epoch', { epoch: e, seed: toHex(seed) }))
       for (let x = cur.epoch + 1; x <= e; x++) {
         for (const root of await r.roots(ledgerKeys.expiry(x))) {

@@ -5,6 +5,7 @@
  */
 import type { Genesis } from '../genesis.js'
 import { InvalidInputError } from '../../protocol/errors.js'
+import { type SealParams, DEFAULT_SEAL_PARAMS, checkSealParams } from '../../protocol/pora/params.js'
 
 export interface LedgerParams {
   chainId: string
@@ -29,6 +30,12 @@ export interface LedgerParams {
   maxFileBytes: number
   /** The account allowed to send `validator.update` (devnet governance): the faucet's address, else none. */
   authority: string
+  /**
+   * PoRA seal parameters (genesis `params.seal`). Default: protocol/pora's production
+   * DEFAULT_SEAL_PARAMS (64 MiB sectors, 32 layers, 6 + 8 parents); the devnet genesis sets small
+   * ones (fullnode/genesis.ts `DEVNET_SEAL_PARAMS`) so a test seals in a fraction of a second.
+   */
+  seal: SealParams
 }
 
 const BIG = ['minFee', 'storagePricePerByteEpoch', 'daPricePerByte', 'bondPerGiB', 'poraRewardPerGiB'] as const
@@ -45,6 +52,14 @@ function big (v: unknown, name: string): bigint {
 function num (v: unknown, name: string, min: number): number {
   if (!Number.isSafeInteger(v) || (v as number) < min) throw new InvalidInputError(`params.${name}: expected an integer ≥ ${min}`)
   return v as number
+}
+
+function sealParams (v: unknown): SealParams {
+  if (v === undefined) return { ...DEFAULT_SEAL_PARAMS }
+  const o = v as Record<string, unknown>
+  if (o === null || typeof o !== 'object') throw new InvalidInputError('params.seal: expected an object')
+  const s = { sectorChunks: o.sectorChunks, layers: o.layers, baseParents: o.baseParents, expanderParents: o.expanderParents } as SealParams
+  try { return { ...checkSealParams(s) } } catch (err) { throw new InvalidInputError(`params.seal: ${(err as Error).message}`) }
 }
 
 /**
@@ -70,7 +85,8 @@ export function ledgerParams (g: Genesis): LedgerParams {
     unbondDelayBlocks: num(p.unbondDelayBlocks ?? 2 * epochBlocks, 'unbondDelayBlocks', 1),
     blocksPerYear: num(p.blocksPerYear ?? 31_536_000, 'blocksPerYear', 1),
     maxFileBytes: num(p.maxFileBytes ?? 2 ** 40, 'maxFileBytes', 1),
-    authority: g.faucet?.address ?? ''
+    authority: g.faucet?.address ?? '',
+    seal: sealParams(p.seal)
   }
   for (const k of ['inflationBps', 'slashDoubleSignBps', 'validatorShareBps'] as const) {
     if (out[k] > 10_000) throw new InvalidInputError(`params.${k}: at most 10000 basis points`)
@@ -82,6 +98,7 @@ export function ledgerParams (g: Genesis): LedgerParams {
 export function encodeParams (p: LedgerParams): Uint8Array {
   const o: Record<string, unknown> = {}
   for (const k of ORDER) o[k] = typeof p[k] === 'bigint' ? p[k].toString() : p[k]
+  o.seal = { sectorChunks: p.seal.sectorChunks, layers: p.seal.layers, baseParents: p.seal.baseParents, expanderParents: p.seal.expanderParents }
   return new TextEncoder().encode(JSON.stringify(o))
 }
 
@@ -91,5 +108,6 @@ export function decodeParams (bytes: Uint8Array): LedgerParams {
   const p: any = { chainId: o.chainId, authority: o.authority }
   for (const k of BIG) p[k] = BigInt(o[k])
   for (const k of NUM) p[k] = o[k]
+  p.seal = o.seal ?? { ...DEFAULT_SEAL_PARAMS }
   return p as LedgerParams
 }

@@ -141,6 +141,14 @@ export class Records {
     else this.w().set(k, encList(p.map((x) => encodeFields(PAYOUT, x as any, fail))))
   }
 
+  /** Registered node ids, sorted (the `nodes` index challengers walk). */
+  async nodeIds (): Promise<Uint8Array[]> { return decList(await this.kv.get(key(stateKeys.nodes()))) }
+  setNodeIds (ids: Uint8Array[]): void {
+    const sorted = [...ids].sort((a, b) => Buffer.compare(a, b))
+    if (sorted.length === 0) this.w().del(key(stateKeys.nodes()))
+    else this.w().set(key(stateKeys.nodes()), encList(sorted))
+  }
+
   async has (k: string): Promise<boolean> { return (await this.kv.get(k)) !== null }
   mark (k: string, height: number): void { this.w().set(k, encodeFields(COUNT, { n: height }, fail)) }
 }

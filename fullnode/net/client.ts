@@ -12,7 +12,7 @@ import { fileLayout } from '../../protocol/storage/layout.js'
 import type { MerkleProof } from '../../protocol/storage/merkle.js'
 import { verifySegmentProof } from '../../protocol/storage/proofs.js'
 import {
-  AbortError, SEGMENT_PROTOCOL, SYNC_PROTOCOL, SegmentStatus, SyncStatus, TX_PROTOCOL, TruncatedMessageError,
+  AbortError, FLOW_PROTOCOL, FlowStatus, SEGMENT_PROTOCOL, SYNC_PROTOCOL, SegmentStatus, SyncStatus, TX_PROTOCOL, TruncatedMessageError,
   decodeResponse, encodeRequest, getProtocol
 } from '../../protocol/wire/index.js'
 import type { ProtocolId, RequestOf, ResponseOf } from '../../protocol/wire/index.js'
@@ -147,4 +147,21 @@ export async function submitTxOverP2p (libp2p: Libp2p, peer: Peer, tx: Uint8Arra
   const res = await request(libp2p, peer, TX_PROTOCOL, { tx }, { ...options, timeoutMs: options.timeoutMs ?? 30_000 })
   if (!equalBytes(res.txHash, sha256(tx))) throw new InvalidResponseError('txHash is not sha256 of the submitted tx')
   return { txHash: res.txHash, code: res.code, log: res.log }
+}
+
+/** Options of requestFlow. */
+export interface FlowRequestOptions extends RequestOptions {
+  /** Chunk position, a multiple of 1024 (one segment). */
+  position: number
+}
+
+/**
+ * 256 KiB of the raw flow log at `position` (PoRA sealing input). Unproven: compare two peers'
+ * answers. NotFoundError past the flow; RemoteError('NOT_AVAILABLE') while the peer lacks the range.
+ * @example const bytes = await requestFlow(libp2p, peer, { position: 4096 })
+ */
+export async function requestFlow (libp2p: Libp2p, peer: Peer, options: FlowRequestOptions): Promise<Uint8Array> {
+  const res = await request(libp2p, peer, FLOW_PROTOCOL, { position: BigInt(options.position) }, { ...options, timeoutMs: options.timeoutMs ?? 30_000 })
+  if (res.status !== FlowStatus.OK) throw statusError(res.status, res.message)
+  return res.data
 }

@@ -5,6 +5,7 @@
  */
 import type { LightBlock } from '../../protocol/chain/index.js'
 import type { MerkleProof } from '../../protocol/storage/merkle.js'
+import type { SampleResponse } from '../../protocol/wire/index.js'
 
 /** Every wait takes a signal. */
 export interface SignalOptions { signal: AbortSignal }
@@ -37,6 +38,15 @@ export interface NetServices {
   segment: (root: Uint8Array, index: bigint, options: SignalOptions) => Promise<SegmentWithProof>
   /** Relays a transaction to the mempool (CometBFT CheckTx). */
   submitTx: (tx: Uint8Array, options: SignalOptions) => Promise<TxResult>
+  /**
+   * Optional (fullnode/da): DA columns of the block at `height` — every blob's cells and proofs at
+   * `columns`, the commitments and the DA txs with inclusion proofs. Throw with `code` NOT_FOUND
+   * (height above the head), NOT_AVAILABLE (cells pruned or not held) or TOO_LARGE (over the
+   * wire's cell cap). Without it, sample requests are answered NOT_AVAILABLE.
+   */
+  sample?: (height: bigint, columns: number[], options: SignalOptions) => Promise<Pick<SampleResponse, 'height' | 'blobs' | 'txs' | 'columns'>>
+  /** Optional (PoRA): `chunks` raw flow chunks from `position` (FlowStore.readFlow); /glowmesh/flow/1.0.0 serves it. */
+  flow?: (position: number, chunks: number, options: SignalOptions) => Promise<Uint8Array>
   /** Optional: full verification of a gossiped header (signatures against our trusted chain). */
   verifyHeader?: (lightBlock: LightBlock, options: SignalOptions) => Promise<boolean>
 }

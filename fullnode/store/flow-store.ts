@@ -551,6 +551,36 @@ export class FlowStore {
   }
 
   /**
+   * Raw flow bytes: `chunks` chunks from chunk `position`, as every node holding the same committed
+   * data has them — file bytes of complete submissions, zeros for padding, unallocated space and
+   * dead (tombstoned, pruned) submissions. PoRA seals these. Throws SegmentMissingError while a
+   * submission in the range is still being uploaded here (its bytes would read as zeros, wrongly).
+   * @example const bytes = await store.readFlow(4096, 1024) // one 256 KiB segment
+   */
+  async readFlow (position: number, chunks: number): Promise<Uint8Array> {
+    this.check()
+    checkCount('flow position', position)
+    checkCount('chunk count', chunks)
+    if (chunks > 1 << 16) throw new InvalidInputError('readFlow reads at most 16 MiB at once')
+    const end = position + chunks
+    const out = new Uint8Array(chunks * CHUNK_SIZE)
+    // The submission covering `position` (if any), then every one starting inside the range.
+    const infos: FileInfo[] = []
+    for await (const [, value] of this.db.iterator({ gte: keys.entryRange.gte, lte: keys.entry(position), reverse: true, limit: 1 })) infos.push(decodeInfo(value))
+    for await (const [, value] of this.db.iterator({ gt: keys.entry(position), lt: keys.entry(end) })) infos.push(decodeInfo(value))
+    for (const e of infos) {
+      const from = Math.max(position, e.flowStart)
+      const to = Math.min(end, e.flowStart + e.paddedChunks)
+      if (to <= from || !LIVE.has(e.status)) continue // outside the range, or dead: zeros
+      if (e.status !== 'complete') throw new SegmentMissingError(fromHex(e.root, 32), Math.floor((from - e.flowStart) / SEGMENT_CHUNKS))
+      // Only the file's own bytes were written; padding past them is a hole (zeros) in the log.
+      const dataEnd = Math.min(to, e.flowStart + Math.ceil(e.size / CHUNK_SIZE))
+      if (dataEnd > from) out.set(await this.log.read(from * CHUNK_SIZE, (dataEnd - from) * CHUNK_SIZE), (from - position) * CHUNK_SIZE)
+    }
+    return out
+  }
+
+  /**
    * The file's bytes [start, end) as an async iterable of verified pieces (segment by segment).
    * @example for await (const piece of store.stream(root, { signal })) out.write(piece)
    */

@@ -16,6 +16,11 @@ export class MalformedBodyError extends GlowmeshError {
   constructor (message: string, options?: { cause?: unknown }) { super('MALFORMED_BODY', message, { ...options, exitCode: 2 }) }
 }
 
+/** Most sectors one `pora.commit` may carry (a 64 GiB pledge at 64 MiB sectors... capped for tx size). */
+export const MAX_COMMIT_SECTORS = 256
+/** Upper bound of a body's single bytes field (the tx limit, 1 MiB, bounds it anyway). */
+const MAX_TX_BYTES_FOR_BODY = 1_048_576
+
 /** Most KZG commitments one DA submission may carry (64 blobs ≈ 7.75 MiB of payload). */
 export const MAX_DA_COMMITMENTS = 64
 /** Longest CID (binary) a storage submission may carry. */
@@ -169,6 +174,15 @@ export interface RegistryRegisterBody { pledgeBytes: number, commR: Uint8Array }
 export type RegistryUnregisterBody = Record<string, never>
 /** `pora.receipt`: a challenger-signed receipt, exactly `encodeReceipt` from protocol/pora (202 bytes). */
 export interface PoraReceiptBody { receipt: Uint8Array }
+/**
+ * `pora.commit`: the sender's (a registered node's) sealed sectors — protocol/pora
+ * `encodeSectorCommitment` each, sorted by sectorStart — for the assignment computed from the
+ * current `epoch` and `flowLength` (between the flow length at the epoch's start and now). Replaces
+ * any earlier commitments; each sector must then be proven with `pora.prove`.
+ */
+export interface PoraCommitBody { epoch: number, flowLength: number, sectors: Uint8Array[] }
+/** `pora.prove`: the registration spot check of one committed sector (protocol/pora `encodeSealingProof`). */
+export interface PoraProveBody { sectorStart: number, proof: Uint8Array }
 /** `validator.update` (devnet governance, authority only): set a validator's power; 0 removes it. */
 export interface ValidatorUpdateBody { publicKey: Uint8Array, power: bigint }
 
@@ -182,6 +196,8 @@ export interface TxBodies {
   'registry.unregister': RegistryUnregisterBody
   'pora.receipt': PoraReceiptBody
   'validator.update': ValidatorUpdateBody
+  'pora.commit': PoraCommitBody
+  'pora.prove': PoraProveBody
 }
 /** A kind the ledger executes. */
 export type LedgerTxKind = keyof TxBodies
@@ -197,7 +213,9 @@ const SCHEMAS: { [K in LedgerTxKind]: FieldSpec[] } = {
   'registry.register': [{ n: 1, name: 'pledgeBytes', type: 'num' }, { n: 2, name: 'commR', type: 'bytes', len: 32, optional: true }],
   'registry.unregister': [],
   'pora.receipt': [{ n: 1, name: 'receipt', type: 'bytes', len: 202 }],
-  'validator.update': [{ n: 1, name: 'publicKey', type: 'bytes', len: 32 }, { n: 2, name: 'power', type: 'u64' }]
+  'validator.update': [{ n: 1, name: 'publicKey', type: 'bytes', len: 32 }, { n: 2, name: 'power', type: 'u64' }],
+  'pora.commit': [{ n: 1, name: 'epoch', type: 'num' }, { n: 2, name: 'flowLength', type: 'num' }, { n: 3, name: 'sectors', type: 'bytes', max: 2048, repeated: true }],
+  'pora.prove': [{ n: 1, name: 'sectorStart', type: 'num' }, { n: 2, name: 'proof', type: 'bytes', max: MAX_TX_BYTES_FOR_BODY }]
 }
 
 /** The kinds the ledger executes, in a fixed order. */
@@ -233,6 +251,11 @@ function checkSemantics (kind: LedgerTxKind, b: any): void {
     case 'registry.register': if (b.pledgeBytes < 1) failBody('registry.register.pledgeBytes must be positive'); break
     case 'pora.receipt': if (b.receipt.length !== 202) failBody('pora.receipt.receipt is required'); break
     case 'validator.update': if (b.publicKey.length !== 32) failBody('validator.update.publicKey is required'); break
+    case 'pora.commit':
+      if (b.sectors.length < 1 || b.sectors.length > MAX_COMMIT_SECTORS) failBody(`pora.commit: 1..${MAX_COMMIT_SECTORS} sectors`)
+      if (b.flowLength < 1) failBody('pora.commit.flowLength must be positive')
+      break
+    case 'pora.prove': if (b.proof.length < 1) failBody('pora.prove.proof is required'); break
   }
 }
 

@@ -54,8 +54,15 @@ export const stateKeys = {
   /** `epoch` → EpochRecord (number and seed for range assignment) */
   epoch: () => utf8.encode('epoch'),
   /** `blob/<height>/<i>` → BlobRecord */
-  blob: (height: number, index: number) => utf8.encode(`blob/${height}/${index}`)
+  blob: (height: number, index: number) => utf8.encode(`blob/${height}/${index}`),
+  /** `bhash/<height>` → the block's 32-byte hash, for `BLOCK_HASH_WINDOW` blocks (PoRA spot-check seeds) */
+  blockHash: (height: number) => utf8.encode(`bhash/${height}`),
+  /** `nodes` → the registered node ids (ledger index; read by challengers) */
+  nodes: () => utf8.encode('nodes')
 }
+
+/** Blocks a block hash stays in the state (`bhash/<h>`): a `pora.prove` must land within it. */
+export const BLOCK_HASH_WINDOW = 1000
 
 /** An account: balance and the next nonce it must use. */
 export interface AccountRecord { balance: bigint, nonce: bigint }
@@ -64,15 +71,21 @@ export interface FileRecord {
   owner: Uint8Array, cid: Uint8Array, size: number, flowStart: number, paddedChunks: number,
   submittedHeight: number, expiryEpoch: number, expired: number
 }
-/** A registered light node. */
+/**
+ * A registered light node. `sectors`: its sealed sectors (protocol/pora `encodeSectorCommitment`,
+ * sorted by sectorStart) from its last `pora.commit` at `commitHeight`; `proven`: a bitmap over
+ * `sectors` (bit i of byte i>>3, LSB first) of those whose spot check (`pora.prove`, seeded by
+ * block `commitHeight + 1`'s hash) passed. Only proven sectors earn.
+ */
 export interface NodeRecord {
   owner: Uint8Array, pledgeBytes: number, bond: bigint, registeredHeight: number, commR: Uint8Array,
-  rewards: bigint, penalties: bigint, receipts: number
+  rewards: bigint, penalties: bigint, receipts: number,
+  sectors?: Uint8Array[], commitHeight?: number, proven?: Uint8Array
 }
 /** The flow: its length in 256-byte chunks and how many submissions it holds. */
 export interface FlowRecord { length: number, submissions: number }
-/** The current epoch and its seed (sha256 chain over the epochs' first block hashes). */
-export interface EpochRecord { epoch: number, seed: Uint8Array, startHeight: number }
+/** The current epoch, its seed (sha256 chain over the epochs' first block hashes) and the flow length when it began (chunks). */
+export interface EpochRecord { epoch: number, seed: Uint8Array, startHeight: number, flowLength?: number }
 /** One DA submission kept for the sampling window. */
 export interface BlobRecord { sender: Uint8Array, size: number, txHash: Uint8Array, commitments: Uint8Array[] }
 
@@ -89,10 +102,12 @@ export const RECORD_SCHEMAS = {
   node: [
     { n: 1, name: 'owner', type: 'bytes', len: 20 }, { n: 2, name: 'pledgeBytes', type: 'num' }, { n: 3, name: 'bond', type: 'big' },
     { n: 4, name: 'registeredHeight', type: 'num' }, { n: 5, name: 'commR', type: 'bytes', len: 32, optional: true },
-    { n: 6, name: 'rewards', type: 'big' }, { n: 7, name: 'penalties', type: 'big' }, { n: 8, name: 'receipts', type: 'num' }
+    { n: 6, name: 'rewards', type: 'big' }, { n: 7, name: 'penalties', type: 'big' }, { n: 8, name: 'receipts', type: 'num' },
+    { n: 9, name: 'sectors', type: 'bytes', max: 2048, repeated: true }, { n: 10, name: 'commitHeight', type: 'num' },
+    { n: 11, name: 'proven', type: 'bytes', max: 32 }
   ] as FieldSpec[],
   flow: [{ n: 1, name: 'length', type: 'num' }, { n: 2, name: 'submissions', type: 'num' }] as FieldSpec[],
-  epoch: [{ n: 1, name: 'epoch', type: 'num' }, { n: 2, name: 'seed', type: 'bytes', len: 32 }, { n: 3, name: 'startHeight', type: 'num' }] as FieldSpec[],
+  epoch: [{ n: 1, name: 'epoch', type: 'num' }, { n: 2, name: 'seed', type: 'bytes', len: 32 }, { n: 3, name: 'startHeight', type: 'num' }, { n: 4, name: 'flowLength', type: 'num' }] as FieldSpec[],
   blob: [
     { n: 1, name: 'sender', type: 'bytes', len: 20 }, { n: 2, name: 'size', type: 'num' }, { n: 3, name: 'txHash', type: 'bytes', len: 32 },
     { n: 4, name: 'commitments', type: 'bytes', len: 48, repeated: true }
@@ -106,7 +121,9 @@ interface RecordTypes { account: AccountRecord, file: FileRecord, node: NodeReco
  * @example encodeRecord('account', { balance: 10n, nonce: 0n })
  */
 export function encodeRecord<K extends keyof RecordTypes> (kind: K, value: RecordTypes[K]): Uint8Array {
-  return encodeFields(RECORD_SCHEMAS[kind], value as any, failRecord)
+  // Fields added later are optional in the type; absent = their zero value (omitted on the wire).
+  const v: any = kind === 'node' ? { sectors: [], commitHeight: 0, proven: new Uint8Array(), ...value } : kind === 'epoch' ? { flowLength: 0, ...value } : value
+  return encodeFields(RECORD_SCHEMAS[kind], v, failRecord)
 }
 
 /**

@@ -36,3 +36,6 @@ export { type ChunkRange, type ChallengeSpec, type Challenge, MAX_CHALLENGE_POSI
 export { type Answer, type AnswerItem, type Verdict, MAX_ANSWER_BYTES, MAX_PROOF_SIBLINGS, encodeAnswer, decodeAnswer, answerHash, answerChallenge, verifyAnswer } from './answer.js'
 export { type Receipt, type ReceiptFields, type ReceiptVerdict, judgeReceipt, signReceipt, receiptSignBytes, verifyReceipt, encodeReceipt, decodeReceipt, receiptReward, rewardWeight } from './receipt.js'
 export { drawStream } from './rng.js'
+export { type AssignInput, assignRanges, sectorStarts, ASSIGN_SEGMENT_CHUNKS, ASSIGN_SEGMENT_BYTES, ASSIGN_RUN_BYTES } from './assign.js'
+export { MAX_LAYER_ROOTS, MAX_SPOT_CHECKS, encodeSectorCommitment, decodeSectorCommitment, encodeSealingProof, decodeSealingProof } from './commit-codec.js'
+export { WIRE_MAX_POSITIONS, challengeToWire, challengeFromWire, answerToWire, answerFromWire } from './wire.js'

@@ -21,6 +21,7 @@ import { segmentRequest, segmentResponse } from './messages/segment.js'
 import { challenge, challengeAnswer, challengeReceipt } from './messages/challenge.js'
 import { jobOffer, jobRequest, jobResponse } from './messages/job.js'
 import { txRequest, txResponse } from './messages/tx.js'
+import { flowRequest, flowResponse } from './messages/flow.js'
 import { envelope } from './envelope.js'
 
 /** Every message type by name, for encodeMessage / decodeMessage. */
@@ -31,6 +32,7 @@ export const MESSAGES = Object.freeze({
   challenge, challengeAnswer, challengeReceipt,
   jobRequest, jobResponse, jobOffer,
   txRequest, txResponse,
+  flowRequest, flowResponse,
   envelope
 })
 
@@ -45,4 +47,6 @@ export { SegmentStatus, SegmentRequest, SegmentProof, SegmentResponse } from './
 export { ChallengeStatus, Verdict, Challenge, ChunkProof, SealedChunk, ChallengeAnswer, ChallengeReceipt } from './pb/challenge.js'
 export { JobStatus, InputRef, JobOffer, JobClaim, JobResult, JobRequest, JobResponse } from './pb/job.js'
 export { TxRequest, TxResponse } from './pb/tx.js'
+export { FlowStatus, FlowRequest, FlowResponse } from './pb/flow.js'
+export { FLOW_SEGMENT_CHUNKS, MAX_FLOW_REQUEST_BYTES, MAX_FLOW_RESPONSE_BYTES } from './messages/flow.js'
 export { EnvelopeKind, EnvelopeError, Envelope } from './pb/envelope.js'

@@ -11,6 +11,7 @@ import { sampleRequest, sampleResponse } from './messages/sample.js'
 import { segmentRequest, segmentResponse } from './messages/segment.js'
 import { newHeader, syncRequest, syncResponse } from './messages/sync.js'
 import { txRequest, txResponse } from './messages/tx.js'
+import { flowRequest, flowResponse } from './messages/flow.js'
 
 export const SYNC_PROTOCOL = '/glowmesh/sync/1.0.0'
 export const SAMPLE_PROTOCOL = '/glowmesh/sample/1.0.0'
@@ -18,6 +19,7 @@ export const SEGMENT_PROTOCOL = '/glowmesh/segment/1.0.0'
 export const CHALLENGE_PROTOCOL = '/glowmesh/challenge/1.0.0'
 export const JOB_PROTOCOL = '/glowmesh/job/1.0.0'
 export const TX_PROTOCOL = '/glowmesh/tx/1.0.0'
+export const FLOW_PROTOCOL = '/glowmesh/flow/1.0.0'
 
 /** One protocol's message types and limits. */
 export interface ProtocolSpec<Req, Res, Push> {
@@ -54,7 +56,9 @@ export const PROTOCOLS = Object.freeze({
   [CHALLENGE_PROTOCOL]: spec('challenge', challenge, challengeAnswer, challengeReceipt),
   // full nodes push new offers to workers
   [JOB_PROTOCOL]: spec('job', jobRequest, jobResponse, jobOffer),
-  [TX_PROTOCOL]: spec('tx', txRequest, txResponse)
+  [TX_PROTOCOL]: spec('tx', txRequest, txResponse),
+  // PoRA sealing input: raw flow bytes by position (light nodes compare two full nodes' answers)
+  [FLOW_PROTOCOL]: spec('flow', flowRequest, flowResponse)
 })
 
 export type Protocols = typeof PROTOCOLS

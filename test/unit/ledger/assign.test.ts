@@ -19,9 +19,10 @@ describe('assignRanges', () => {
           expect(r.start).toBeGreaterThan(last)
           expect(r.end).toBeGreaterThan(r.start)
           expect(r.end).toBeLessThanOrEqual(flowLength)
-          total += Math.ceil((r.end - r.start) / ASSIGN_SEGMENT_CHUNKS); last = r.end
+          expect(r.end % ASSIGN_SEGMENT_CHUNKS).toBe(0) // whole sectors only (default sector = 1 segment)
+          total += (r.end - r.start) / ASSIGN_SEGMENT_CHUNKS; last = r.end
         }
-        expect(total).toBe(Math.min(pledgeSegs, Math.ceil(flowLength / ASSIGN_SEGMENT_CHUNKS)))
+        expect(total).toBe(Math.min(pledgeSegs, Math.floor(flowLength / ASSIGN_SEGMENT_CHUNKS)))
         if (ranges.length > 0) expect(deriveChallenges({ blockHash: id(9), nodeId: id(n), ranges, count: 1 }).length).toBe(1)
       }), { numRuns: 300 })
   })
@@ -32,7 +33,8 @@ describe('assignRanges', () => {
     const c = assignRanges({ nodeId: id(1), pledgeBytes: 8 * ASSIGN_SEGMENT_BYTES, flowLength: 1 << 20, epochSeed: id(2) })
     expect(a).not.toEqual(b); expect(a).not.toEqual(c)
     expect(assignRanges({ nodeId: id(1), pledgeBytes: 1, flowLength: 0, epochSeed: id(0) })).toEqual([])
-    expect(assignRanges({ nodeId: id(1), pledgeBytes: 2 ** 40, flowLength: 5000, epochSeed: id(0) })).toEqual([{ start: 0, end: 5000 }])
+    // never past the flow's last whole sector
+    expect(assignRanges({ nodeId: id(1), pledgeBytes: 2 ** 40, flowLength: 5000, epochSeed: id(0) })).toEqual([{ start: 0, end: 4096 }])
   })
 
   it('rejects bad input', () => {

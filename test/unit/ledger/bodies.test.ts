@@ -15,12 +15,14 @@ const samples: { [K in LedgerTxKind]: any } = {
   'registry.register': { pledgeBytes: 1 << 20, commR: new Uint8Array() },
   'registry.unregister': {},
   'pora.receipt': { receipt: b(202) },
-  'validator.update': { publicKey: b(32), power: 5n }
+  'validator.update': { publicKey: b(32), power: 5n },
+  'pora.commit': { epoch: 3, flowLength: 8192, sectors: [b(100), b(120, 2)] },
+  'pora.prove': { sectorStart: 4096, proof: b(5000, 3) }
 }
 
 describe('tx bodies', () => {
   it('round-trips every kind', () => {
-    expect(LEDGER_TX_KINDS.length).toBe(8)
+    expect(LEDGER_TX_KINDS.length).toBe(10)
     for (const kind of LEDGER_TX_KINDS) {
       const bytes = encodeBody(kind, samples[kind])
       expect(decodeBody(kind, bytes)).toEqual(samples[kind])

@@ -1,0 +1,116 @@
+/**
+ * `glowmesh light`: the light node in Node (the same client/ core as the browser and the edge),
+ * over libp2p through Helia, with its key and store in `<home>/light/`.
+ */
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { type Command, UsageError } from '../command.js'
+import { parseFlags, takeHome } from '../home.js'
+import { rpcFor } from '../rpc.js'
+import { createLightNode, pinGenesis, readHeaderLog, StorageUnavailableError, type StorageContributor } from '../../client/index.js'
+import { createFileStore, createNodeTransport, loadOrCreateKey } from '../../client/node/index.js'
+import { genesisHash } from '../../fullnode/genesis.js'
+
+/** `<home>/light`: key.json and store/. */
+export function lightDir (home: string): string { return join(home, 'light') }
+
+/** Parses a size such as 256MiB, 64M, 1GiB or 4194304. */
+export function parseSize (s: string): number {
+  const m = /^(\d+)\s*(k|kb|kib|m|mb|mib|g|gb|gib)?$/i.exec(s.trim())
+  if (m === null) throw new UsageError(`--pledge takes a size such as 256MiB, got '${s}'`)
+  const unit = (m[2] ?? '').toLowerCase()
+  const mult = unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 ** 2 : unit.startsWith('g') ? 1024 ** 3 : 1
+  const n = Number(m[1]) * mult
+  if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError('--pledge must be positive')
+  return n
+}
+
+// The storage contributor is the PoRA module's (client/storage); it is optional in this build.
+async function loadStorage (pledgeBytes: number, secretKey: Uint8Array, io: { stderr: (t: string) => void }): Promise<StorageContributor> {
+  let mod: any
+  try {
+    // a variable specifier: the module may not exist in this build, and tsc must not require it
+    const specifier = '../../client/storage/index.js'
+    mod = await import(specifier)
+  } catch (cause) {
+    throw new StorageUnavailableError(`--pledge needs storage contribution, which isn't available in this build (client/storage: ${(cause as Error).message})`)
+  }
+  const create = mod.createStorageContributor
+  if (typeof create !== 'function') throw new StorageUnavailableError('client/storage has no createStorageContributor')
+  return create({ pledgeBytes, secretKey, log: (m: string) => { io.stderr(m + '\n') } })
+}
+
+export const lightCommand: Command = {
+  path: ['light'],
+  summary: 'run a light node (verify headers, sample DA, optionally contribute storage); --headers prints its header log',
+  usage: 'glowmesh light [--pledge SIZE] [--json] [--headers] [--peer MULTIADDR]… [--rpc URL | --node N] [--genesis-hash 0x…] [--sample-count K] [--verbose] [--home DIR]',
+  async run (argv, io) {
+    const { home, rest } = takeHome(argv)
+    const peers: string[] = []
+    const others: string[] = []
+    for (let i = 0; i < rest.length; i++) {
+      if (rest[i] === '--peer') { const p = rest[++i]; if (p === undefined) throw new UsageError('--peer needs a multiaddr'); peers.push(p) } else others.push(rest[i])
+    }
+    const { flags } = parseFlags(others, ['pledge', 'rpc', 'node', 'genesis-hash', 'sample-count'], ['json', 'headers', 'verbose'])
+    const dir = lightDir(home)
+
+    if (flags.headers === true) {
+      const store = await createFileStore({ dir: join(dir, 'store') })
+      for (const h of await readHeaderLog(store)) io.stdout(JSON.stringify(h) + '\n')
+      await store.close()
+      return 0
+    }
+
+    const log = (m: string): void => { if (flags.verbose === true) io.stderr(m + '\n') }
+    // the pinned genesis: a flag, else the devnet's genesis file in the home folder
+    let pinned = typeof flags['genesis-hash'] === 'string' ? flags['genesis-hash'] : undefined
+    if (pinned === undefined) {
+      try { pinned = genesisHash(new Uint8Array(await readFile(join(home, 'devnet', 'genesis.json')))) } catch {
+        throw new UsageError(`no genesis to pin: pass --genesis-hash 0x… or run in a devnet home (${join(home, 'devnet', 'genesis.json')} is missing)`)
+      }
+    }
+    const sampleCount = flags['sample-count'] === undefined ? 16 : Number(flags['sample-count'])
+    if (!Number.isInteger(sampleCount) || sampleCount < 1 || sampleCount > 128) throw new UsageError('--sample-count takes 1..128')
+    const pledge = flags.pledge === undefined ? undefined : parseSize(flags.pledge as string)
+    const key = await loadOrCreateKey(join(dir, 'key.json'))
+    const storage = pledge === undefined ? undefined : await loadStorage(pledge, key.privateKey, io)
+
+    const controller = new AbortController()
+    const onSignal = (): void => { controller.abort() }
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
+    const rpc = await rpcFor(home, flags)
+    const genesisBytes = await rpc.genesis(controller.signal)
+    const genesis = pinGenesis({ bytes: genesisBytes, hash: pinned }) // refuses a served genesis that doesn't match
+    const bootstrap = peers.length > 0 ? peers : (await rpc.bootstrap(controller.signal)).multiaddrs
+    const store = await createFileStore({ dir: join(dir, 'store') })
+    const transport = await createNodeTransport({ key, chainId: genesis.chainId, peers: bootstrap, signal: controller.signal, log })
+    const node = createLightNode({ transport, store, genesis: { bytes: genesisBytes, hash: pinned }, storage, sampleCount, log })
+    node.on('unavailable', (u) => { io.stderr(`block ${u.height} UNAVAILABLE: columns ${u.missing.join(',')} not served (${u.reason})\n`) })
+    node.on('peer:report', (r) => { io.stderr(`peer ${r.peer} reported: ${r.offence}: ${r.detail}\n`) })
+    node.on('error', (e) => { io.stderr(`${e.during}: ${e.error.name}: ${e.error.message}\n`) })
+    if (flags.verbose === true) node.on('sampled', (s) => { io.stderr(`sampled ${s.height}: ${s.blobs} blob(s), ${s.columns.length} columns from ${s.peers.length} peer(s), confidence ${s.confidence}\n`) })
+    try {
+      await node.start()
+      const print = (): void => {
+        const st = node.status()
+        if (flags.json === true) io.stdout(JSON.stringify(st) + '\n')
+        else io.stdout(`height ${st.verifiedHeight}  peers ${st.peers}  sampled ${st.sampledBlocks}  confidence ${st.lastConfidence}  cached ${st.cachedBytes} B  challenges ${st.challengesAnswered} ok / ${st.challengesFailed} failed\n`)
+      }
+      const timer = setInterval(print, 1000)
+      await new Promise<void>((resolve) => {
+        if (controller.signal.aborted) resolve()
+        controller.signal.addEventListener('abort', () => { resolve() }, { once: true })
+      })
+      clearInterval(timer)
+      print()
+    } finally {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+      await node.stop()
+      await transport.close()
+      await store.close()
+    }
+    return 0
+  }
+}

@@ -1,0 +1,6 @@
+/**
+ * client/storage — the light node's storage contribution (PoRA, DESIGN §4). Pure: no Node or DOM
+ * imports; sealing is injected (`seal`, `prove`) so a platform can run it in a worker.
+ * Plugs into `createLightNode({ storage })` as `{ start(host), stop(), status() }`.
+ */
+export { createStorageContributor, StorageContributorError, type StorageContributor, type StorageContributorOptions, type StorageHost, type StorageStatus, type StorageEvent, type SealFn, type ProveFn } from './contributor.js'

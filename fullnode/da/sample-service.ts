@@ -1,0 +1,98 @@
+/**
+ * Answers `/glowmesh/sample/1.0.0` requests from the cell store (DESIGN §3): for a height in the
+ * window, the requested columns (cell j of every blob of the block, with proofs), the blob
+ * commitments with the index of the DA tx that carries each, and every such tx with its RFC 6962
+ * inclusion proof under the header's `data_hash` (CometBFT v0.38: the merkle root over the txs'
+ * sha256 hashes, so the proven leaf is sha256(tx)). The block's txs come from CometBFT's RPC and
+ * the proofs are cached per height (light nodes sample each block from several peers).
+ */
+import { sha256 } from '@noble/hashes/sha2.js'
+import { merkleProofs, type Header } from '../../protocol/chain/index.js'
+import { equalBytes, fromHex, toHex } from '../../protocol/bytes.js'
+import { MAX_BLOBS_PER_BLOCK, MAX_SAMPLE_CELLS, type SampleResponse } from '../../protocol/wire/index.js'
+import type { CellStore } from './cell-store.js'
+import { NotAvailableError, SampleTooLargeError, UnknownHeightError } from './errors.js'
+
+/** What a sample answer carries besides its status. */
+export type SampleAnswer = Pick<SampleResponse, 'height' | 'blobs' | 'txs' | 'columns'>
+
+/** CometBFT's block at a height (its txs and header). */
+export type BlockSource = (height: bigint, options: { signal?: AbortSignal }) => Promise<{ header: Header, txs: Uint8Array[] }>
+
+export interface SampleServiceOptions {
+  store: CellStore
+  block: BlockSource
+  /** Heights whose tx inclusion proofs are cached (default 128). */
+  cacheBlocks?: number
+}
+
+interface BlockProofs { txs: Map<string, { index: number, total: number, aunts: Uint8Array[], tx: Uint8Array }> }
+
+/** The sample service a full node hands to fullnode/net as `services.sample`. */
+export interface SampleService {
+  /** Throws UnknownHeightError (NOT_FOUND), NotAvailableError (NOT_AVAILABLE), SampleTooLargeError (TOO_LARGE). */
+  sample: (height: bigint, columns: number[], options: { signal?: AbortSignal }) => Promise<SampleAnswer>
+}
+
+/**
+ * Creates the sample service over a cell store and a block source.
+ * @example const svc = createSampleService({ store, block: async (h, o) => await engine.rpc.block(h, o) })
+ */
+export function createSampleService (options: SampleServiceOptions): SampleService {
+  const { store } = options
+  const cacheSize = options.cacheBlocks ?? 128
+  const cache = new Map<bigint, Promise<BlockProofs>>()
+
+  const proofsAt = async (height: bigint, signal?: AbortSignal): Promise<BlockProofs> => {
+    let p = cache.get(height)
+    if (p === undefined) {
+      p = (async () => {
+        const { header, txs } = await options.block(height, { signal })
+        const hashes = txs.map((t) => sha256(t))
+        const { root, proofs } = merkleProofs(hashes)
+        // A mismatch means our RPC view is wrong; never serve proofs that can't verify.
+        if (!equalBytes(root, header.dataHash)) throw new Error(`block ${height}: data_hash ${toHex(header.dataHash)} is not the root of its ${txs.length} txs`)
+        const m = new Map<string, { index: number, total: number, aunts: Uint8Array[], tx: Uint8Array }>()
+        proofs.forEach((pr, i) => m.set(toHex(hashes[i]), { index: pr.index, total: pr.total, aunts: pr.aunts, tx: txs[i] }))
+        return { txs: m }
+      })()
+      cache.set(height, p)
+      p.catch(() => cache.delete(height))
+      while (cache.size > cacheSize) cache.delete(cache.keys().next().value as bigint)
+    }
+    return await p
+  }
+
+  return {
+    async sample (height, columns, { signal }) {
+      const head = store.head
+      if (height > BigInt(head)) throw new UnknownHeightError(`height ${height} is above this node's head ${head}`)
+      const h = Number(height)
+      if (h <= head - store.windowBlocks) throw new NotAvailableError(`height ${h} left the sampling window (${store.windowBlocks} blocks; head ${head}): cells pruned`)
+      const subs = await store.submissionsAt(h)
+      const commitments = subs.flatMap((s) => s.commitments)
+      if (commitments.length === 0) return { height, blobs: [], txs: [], columns: columns.map((index) => ({ index, cells: [], proofs: [] })) }
+      // The wire caps a response at 64 blobs; a block past it can't be sampled (see README).
+      if (commitments.length > MAX_BLOBS_PER_BLOCK) throw new NotAvailableError(`block ${h} has ${commitments.length} blobs, more than the ${MAX_BLOBS_PER_BLOCK} a sample answer carries`)
+      if (columns.length * commitments.length > MAX_SAMPLE_CELLS) throw new SampleTooLargeError(`${columns.length} columns × ${commitments.length} blobs is over ${MAX_SAMPLE_CELLS} cells: ask for at most ${Math.floor(MAX_SAMPLE_CELLS / commitments.length)} columns`)
+      const lacking = commitments.find((c) => !store.has(c))
+      if (lacking !== undefined) throw new NotAvailableError(`block ${h}: the cells of blob ${lacking.slice(0, 18)}… are not held here`)
+      const proofs = await proofsAt(height, signal)
+      const txs: SampleAnswer['txs'] = []
+      const blobs: SampleAnswer['blobs'] = []
+      for (const s of subs) {
+        const inc = proofs.txs.get(s.txHash.toLowerCase())
+        if (inc === undefined) throw new Error(`block ${h}: DA tx ${s.txHash} is not among the block's txs`)
+        if (!txs.some((t) => t.index === inc.index)) txs.push(inc)
+        for (const c of s.commitments) blobs.push({ commitment: fromHex(c, 48), txIndex: inc.index })
+      }
+      const reads = await Promise.all(commitments.map(async (c) => await store.read(c, columns)))
+      return {
+        height,
+        blobs,
+        txs,
+        columns: columns.map((index, k) => ({ index, cells: reads.map((r) => r.cells[k]), proofs: reads.map((r) => r.proofs[k]) }))
+      }
+    }
+  }
+}

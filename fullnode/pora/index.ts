@@ -1,0 +1,48 @@
+/**
+ * fullnode/pora — the full node's side of PoRA: the challenger (challenger.ts) and its wiring to a
+ * running node (`startNodeChallenger`: libp2p challenge streams, CometBFT tx submission, the app's
+ * committed state).
+ */
+import { publicKeyFromRaw } from '@libp2p/crypto/keys'
+import { peerIdFromPublicKey } from '@libp2p/peer-id'
+import type { Libp2p } from '@libp2p/interface'
+import { CHALLENGE_PROTOCOL } from '../../protocol/wire/index.js'
+import { request } from '../net/client.js'
+import type { GlowmeshApp } from '../app/app.js'
+import { startChallenger, type Challenger, type ChallengerOptions } from './challenger.js'
+
+export { startChallenger, provenSectors, challengerIndex, type Challenger, type ChallengerComponents, type ChallengerOptions, type ChallengeOutcome } from './challenger.js'
+
+/** The libp2p peer id of a node id (its ed25519 public key). @example peerIdOfNode(nodeId).toString() // '12D3KooW…' */
+export function peerIdOfNode (nodeId: Uint8Array): ReturnType<typeof peerIdFromPublicKey> {
+  return peerIdFromPublicKey(publicKeyFromRaw(nodeId))
+}
+
+/**
+ * Runs the challenger inside a full node once its chain is initialised; challenges go over
+ * `/glowmesh/challenge/1.0.0` to the node's peer id. Resolves the running challenger lazily.
+ * @example const pora = startNodeChallenger({ app, libp2p: net.libp2p, secretKey, submitTx, log }, { deadlineMs: 500 })
+ */
+export function startNodeChallenger (c: { app: GlowmeshApp, libp2p: Libp2p, secretKey: Uint8Array, submitTx: (tx: Uint8Array, o: { signal: AbortSignal }) => Promise<{ code: number, log: string }>, log?: (l: string) => void }, options: ChallengerOptions = {}): { current: () => Challenger | undefined, stop: () => Promise<void> } {
+  let challenger: Challenger | undefined
+  let stopped = false
+  const wait = setInterval(() => {
+    const p = c.app.params
+    if (p === null || challenger !== undefined || stopped) return
+    clearInterval(wait)
+    challenger = startChallenger({
+      secretKey: c.secretKey,
+      chainId: p.chainId,
+      minFee: p.minFee,
+      seal: p.seal,
+      state: () => ({ height: c.app.state.height, reader: c.app.state.committedReader() }),
+      send: async (nodeId, challenge, o) => await request(c.libp2p, peerIdOfNode(nodeId), CHALLENGE_PROTOCOL, challenge, o),
+      submitTx: c.submitTx,
+      log: c.log
+    }, options)
+  }, 250)
+  return {
+    current: () => challenger,
+    async stop () { stopped = true; clearInterval(wait); await challenger?.stop() }
+  }
+}
