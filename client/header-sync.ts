@@ -6,8 +6,8 @@
  * its parent), so the sampler gets every height's data_hash without checking more signatures.
  */
 import {
-  formatRfc3339, hashHeader, isHeaderExpired, validateSignedHeaderBasic, verify, verifyCommitLight, verifySkipping,
-  TrustExpiredError, type Header, type LightBlock, type TraceEntry
+  formatRfc3339, hashHeader, isHeaderExpired, validateSignedHeaderBasic, validatorSetHash, verify, verifyCommitLight, verifySkipping,
+  InvalidValidatorSetError, TrustExpiredError, type Header, type LightBlock, type TraceEntry
 } from '../protocol/chain/index.js'
 import { equalBytes, toHex } from '../protocol/bytes.js'
 import { ForkDetectedError, GenesisHeaderError, NoPeersError } from './errors.js'
@@ -103,13 +103,21 @@ export class HeaderSync {
       if (won || cand.lb.signedHeader.header.height <= this.height) { rest.push(cand); continue }
       won = await this.verifyHead(cand.peer, cand.lb, signal)
     }
-    // A lower head than ours must be the very header we accepted at that height.
+    // A lower head than ours must be the very header we accepted at that height, and carry a
+    // commit that really has > 2/3 of its validators' power (the set is authenticated by the
+    // header's validators_hash): a peer serving a genuine header with too few signatures is lying
+    // too, even when we don't need its head (a few signature checks per round).
     for (const { peer, lb } of rest) {
       const e = this.c.log.get(Number(lb.signedHeader.header.height))
       if (e === undefined) continue
       let hash: string
       try { hash = toHex(validateSignedHeaderBasic(lb.signedHeader, this.c.genesis.chainId)) } catch (err) { this.blame(peer, err, 'head'); continue }
-      if (hash !== e.hash) this.c.peers.report(peer, 'forged-header', `serves ${hash} at height ${e.height}, which we verified as ${e.hash}`)
+      if (hash !== e.hash) { this.c.peers.report(peer, 'forged-header', `serves ${hash} at height ${e.height}, which we verified as ${e.hash}`); continue }
+      try {
+        const { header, commit } = lb.signedHeader
+        if (!equalBytes(validatorSetHash(lb.validators), header.validatorsHash)) throw new InvalidValidatorSetError(`validators served with head ${e.height} are not the header's validators_hash`)
+        verifyCommitLight(this.c.genesis.chainId, lb.validators, commit.blockId, header.height, commit)
+      } catch (err) { this.blame(peer, err, `head ${e.height}`) }
     }
   }
 

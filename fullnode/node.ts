@@ -14,13 +14,15 @@ import { createGlowmeshApp, type GlowmeshApp } from './app/app.js'
 import type { AbciApplication } from './app/abci.js'
 import { startAbciServer } from './app/abci-server.js'
 import { writeEngineHome, startEngine, type Engine, type EnginePeer } from './engine/index.js'
-import { FlowStore, startReplicator } from './store/index.js'
+import { FlowStore, startReplicator, cidCompletionCheck, declaredCid, type FileDag } from './store/index.js'
 import { createNetNode, requestSegment, type NetNode } from './net/index.js'
 import { startRpcServer } from './rpc/server.js'
 import { startNodeChallenger } from './pora/index.js'
 import { createRpcBackend } from './rpc/backend.js'
 import { createDaNode, nodeAttachments } from './da/da-node.js'
 import { daRoutes } from './rpc/da-routes.js'
+import { FlowBlockstore, guardBitswap, startDagIndexer, startGateway } from './ipfs/index.js'
+import { cidRoutes } from './rpc/cid-routes.js'
 import { keyFromFile, type Ed25519Key } from '../protocol/chain/index.js'
 import { GlowmeshError } from '../protocol/errors.js'
 
@@ -122,7 +124,15 @@ function followChain (app: GlowmeshApp, store: FlowStore, log: (l: string) => vo
       for (const e of events) {
         const a = attrs(e)
         if (e.type === 'storage.submit') {
-          await store.allocate({ root: a.root, cid: a.cid ?? '', size: Number(a.size), flowStart: Number(a.flowStart), height, expiresAtEpoch: Number(a.expiryEpoch) })
+          // The CID travels as 0x-hex of its recorded bytes; the store keeps its canonical text. A
+          // declared CID that is no CID at all can never match: the range is rejected at once.
+          const declared = declaredCid(a.cid)
+          const cid = 'cid' in declared ? declared.cid : ''
+          await store.allocate({ root: a.root, cid, size: Number(a.size), flowStart: Number(a.flowStart), height, expiresAtEpoch: Number(a.expiryEpoch) })
+          if ('invalid' in declared) {
+            await store.tombstone(a.root, `CID_MISMATCH: the submission declared a malformed CID (${declared.invalid})`, { flowStart: Number(a.flowStart) })
+            log(`storage.submit ${a.root}: malformed CID, range tombstoned`)
+          }
           allocated()
         } else if (e.type === 'storage.expire') {
           await store.prune(a.root, { flowStart: Number(a.flowStart) }).catch((err) => { log(`prune ${a.root}: ${String(err.message)}`) })
@@ -175,7 +185,18 @@ export async function startFullNode (options: FullNodeOptions): Promise<FullNode
   }
 
   try {
-    const store = await FlowStore.open({ dir: join(dataDir, 'flow') })
+    // Content addressing (DESIGN §2b): a file that completes is checked against its declared CID
+    // before it may be served; a mismatch tombstones it. A good file's DAG (interior nodes, leaf
+    // CIDs) goes to `indexDag`, the hook the IPFS layer (bitswap, gateway) sets below.
+    let indexDag = async (_dag: FileDag): Promise<void> => {}
+    const store = await FlowStore.open({
+      dir: join(dataDir, 'flow'),
+      completionCheck: cidCompletionCheck(),
+      onComplete: async (info, detail) => {
+        if (detail === undefined) return
+        try { await indexDag(detail as FileDag) } catch (err: any) { log(`index DAG of ${info.root}: ${String(err?.message ?? err)}`) }
+      }
+    })
     cleanup.push(async () => { await store.close() })
     const app = await createGlowmeshApp({
       dataDir: join(dataDir, 'state'),
@@ -203,7 +224,12 @@ export async function startFullNode (options: FullNodeOptions): Promise<FullNode
     })
     cleanup.push(async () => { await engine.stop() })
 
+    // ── IPFS (fullnode/ipfs): Helia's blockstore reads leaves from the flow log, interior DAG nodes
+    // from <dataDir>/ipfs; guard, indexer and trustless gateway follow below (block marked IPFS) ──
+    const blocks = await FlowBlockstore.open({ store, dir: join(dataDir, 'ipfs') })
+    cleanup.push(async () => { await blocks.close() })
     const net = await createNetNode({
+      blockstore: blocks, // IPFS
       key: { privateKey: key.privateKey, publicKey: key.publicKey },
       config,
       peers: config.peers?.libp2p ?? [],
@@ -253,13 +279,31 @@ export async function startFullNode (options: FullNodeOptions): Promise<FullNode
     cleanup.push(async () => { await pora.stop() })
     // ── PoRA ── end
 
-    const backend = createRpcBackend({ config, key, genesis, genesisBytes, engine, store, net, log })
+    // ── IPFS ── begin: bitswap bounds + scoring, the DAG indexer, the trustless gateway
+    const bitswapGuard = await guardBitswap(net.helia, { scores: net.scores, log })
+    cleanup.push(async () => { bitswapGuard.stop() })
+    const indexer = startDagIndexer({ store, blocks, log })
+    cleanup.push(async () => { await indexer.stop() })
+    indexDag = async () => { indexer.kick() } // a file that just passed the CID check is indexed now, not at the next poll
+    const gateway = await startGateway({ blocks, host: config.rpc.host, port: config.gateway.port, log })
+    cleanup.push(async () => { await gateway.close() })
+    // ── IPFS ── end
+
+    const backend = createRpcBackend({ config, key, genesis, genesisBytes, engine, store, net, log, gatewayUrl: gateway.url /* IPFS */ })
     cleanup.push(async () => { backend.close() })
-    const rpc = await startRpcServer({ backend, host: config.rpc.host, port: config.rpc.port, extend: daRoutes(da) /* DA */ })
+    const rpc = await startRpcServer({
+      backend,
+      host: config.rpc.host,
+      port: config.rpc.port,
+      extend: (router) => {
+        daRoutes(da)(router) // DA
+        cidRoutes(store)(router) // content addressing: GET /cids/{cid}
+      }
+    })
     cleanup.push(async () => { await rpc.close() })
     options.signal?.addEventListener('abort', () => { void stop() }, { once: true })
 
-    log(`node ${config.moniker}: rpc ${rpc.url}, engine ${engine.rpcUrl}, p2p ${net.multiaddrs().map(String).join(' ')}`)
+    log(`node ${config.moniker}: rpc ${rpc.url}, gateway ${gateway.url}, engine ${engine.rpcUrl}, p2p ${net.multiaddrs().map(String).join(' ')}`)
     return { config, key, genesis, genesisHash: genesisHash(genesisBytes), app, store, engine, net, rpcUrl: rpc.url, stopped, stop }
   } catch (err) {
     await stop()

@@ -1,6 +1,7 @@
 // Every `glowmesh` subcommand, one module each. Add yours here.
 import type { Command } from '../command.js'
 import { rootCommand } from './root.js'
+import { cidCommand } from './cid.js'
 import { keysCommand } from './keys.js'
 import { daEncodeCommand, daSubmitCommand } from './da.js'
 import { nodeCommand, initCommand } from './node.js'
@@ -24,6 +25,7 @@ export const commands: Command[] = [
   getCommand,
   lightCommand,
   rootCommand,
+  cidCommand,
   daEncodeCommand,
   daSubmitCommand
 ]

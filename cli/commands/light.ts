@@ -7,9 +7,15 @@ import { join } from 'node:path'
 import { type Command, UsageError } from '../command.js'
 import { parseFlags, takeHome } from '../home.js'
 import { rpcFor } from '../rpc.js'
-import { createLightNode, pinGenesis, readHeaderLog, StorageUnavailableError, type StorageContributor } from '../../client/index.js'
-import { createFileStore, createNodeTransport, loadOrCreateKey } from '../../client/node/index.js'
+import { createLightNode, pinGenesis, readHeaderLog, type LightNode } from '../../client/index.js'
+import { createFileStore, createNodeTransport, loadOrCreateKey, type NodeTransport } from '../../client/node/index.js'
+import { createStorageContributor, createVerifiedQuery, UnverifiedStateError, type StorageContributor } from '../../client/storage/index.js'
 import { genesisHash } from '../../fullnode/genesis.js'
+import { requestProvenState } from '../../fullnode/pora/state-service.js'
+import type { RpcClient } from '../../fullnode/rpc/client.js'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { hashHeader } from '../../protocol/chain/header.js'
+import { fromHex, toHex } from '../../protocol/bytes.js'
 
 /** `<home>/light`: key.json and store/. */
 export function lightDir (home: string): string { return join(home, 'light') }
@@ -25,19 +31,73 @@ export function parseSize (s: string): number {
   return n
 }
 
-// The storage contributor is the PoRA module's (client/storage); it is optional in this build.
-async function loadStorage (pledgeBytes: number, secretKey: Uint8Array, io: { stderr: (t: string) => void }): Promise<StorageContributor> {
-  let mod: any
-  try {
-    // a variable specifier: the module may not exist in this build, and tsc must not require it
-    const specifier = '../../client/storage/index.js'
-    mod = await import(specifier)
-  } catch (cause) {
-    throw new StorageUnavailableError(`--pledge needs storage contribution, which isn't available in this build (client/storage: ${(cause as Error).message})`)
+/**
+ * A new identity has no funds to bond its pledge: on a devnet, ask the faucet of the RPC we
+ * bootstrap from, then wait until the transfer is in a block. Resolves at once when funded.
+ * @example await ensureFunded(rpc, key.address, { signal, stderr })
+ */
+export async function ensureFunded (rpc: RpcClient, address: string, o: { signal?: AbortSignal, stderr: (t: string) => void }): Promise<void> {
+  const balance = async (): Promise<bigint> => BigInt((await rpc.account(address, false, o.signal)).balance)
+  // Several faucets (one per full node) share the faucet key, so a drip can lose a nonce race: retry.
+  for (let attempt = 1; await balance() === 0n; attempt++) {
+    try {
+      await rpc.faucet(address, o.signal)
+      for (let i = 0; i < 40 && await balance() === 0n; i++) await sleep(250, o.signal)
+    } catch (err) {
+      if (attempt >= 8) { o.stderr(`faucet: ${(err as Error).message} (registration needs funds for the bond and fees)\n`); return }
+      await sleep(500 * attempt, o.signal)
+    }
   }
-  const create = mod.createStorageContributor
-  if (typeof create !== 'function') throw new StorageUnavailableError('client/storage has no createStorageContributor')
-  return create({ pledgeBytes, secretKey, log: (m: string) => { io.stderr(m + '\n') } })
+}
+
+async function sleep (ms: number, signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted()
+  await new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/**
+ * The contributor's verified chain access: state over `/glowmesh/pora-state/1.0.0` with MPT
+ * proofs checked against app hashes of headers this light node verified, and block hashes from
+ * its accepted-header log (PoRA spot-check seeds).
+ */
+function verifiedAccess (transport: NodeTransport, node: () => LightNode): { query: NonNullable<Parameters<typeof createStorageContributor>[0]['query']>, blockHash: NonNullable<Parameters<typeof createStorageContributor>[0]['blockHash']> } {
+  const appHashes = new Map<number, Uint8Array>()
+  const verifiedHash = async (height: number, signal?: AbortSignal): Promise<string> => {
+    await node().waitForHeight(height, { signal })
+    // A skipping step can accept a newer header first; the log fills the heights below it backwards.
+    for (let i = 0; i < 100; i++) {
+      const h = node().headers().findLast((x) => x.height === height)
+      if (h !== undefined) return h.hash
+      await sleep(100, signal)
+    }
+    throw new UnverifiedStateError(`header ${height} is not in the accepted-header log`)
+  }
+  const appHashAt = async (height: number, o?: { signal?: AbortSignal }): Promise<Uint8Array> => {
+    const known = appHashes.get(height)
+    if (known !== undefined) return known
+    const want = await verifiedHash(height, o?.signal)
+    for (const peer of transport.peers()) {
+      try {
+        const lb = await transport.lightBlock(peer, BigInt(height), o)
+        if (toHex(hashHeader(lb.signedHeader.header)) !== want) { transport.reportPeer(peer, 'forged-header', `header ${height} differs from the verified one`); continue }
+        const appHash = lb.signedHeader.header.appHash
+        appHashes.set(height, appHash)
+        if (appHashes.size > 256) appHashes.delete(appHashes.keys().next().value!)
+        return appHash
+      } catch {}
+    }
+    throw new UnverifiedStateError(`no peer served header ${height}`)
+  }
+  const query = createVerifiedQuery({
+    peers: () => transport.peers(),
+    fetch: async (peer, path, o) => {
+      const { height, entries } = await requestProvenState(transport.libp2p, peerIdFromString(peer), [path], { signal: o?.signal })
+      return { height, value: entries[0].value, proof: entries[0].proof }
+    },
+    appHashAt,
+    onLie: (peer, detail) => { transport.reportPeer(peer, 'malformed', detail) }
+  })
+  return { query, blockHash: async (height, o) => fromHex(await verifiedHash(height, o?.signal), 32) }
 }
 
 export const lightCommand: Command = {
@@ -73,7 +133,6 @@ export const lightCommand: Command = {
     if (!Number.isInteger(sampleCount) || sampleCount < 1 || sampleCount > 128) throw new UsageError('--sample-count takes 1..128')
     const pledge = flags.pledge === undefined ? undefined : parseSize(flags.pledge as string)
     const key = await loadOrCreateKey(join(dir, 'key.json'))
-    const storage = pledge === undefined ? undefined : await loadStorage(pledge, key.privateKey, io)
 
     const controller = new AbortController()
     const onSignal = (): void => { controller.abort() }
@@ -85,6 +144,16 @@ export const lightCommand: Command = {
     const bootstrap = peers.length > 0 ? peers : (await rpc.bootstrap(controller.signal)).multiaddrs
     const store = await createFileStore({ dir: join(dir, 'store') })
     const transport = await createNodeTransport({ key, chainId: genesis.chainId, peers: bootstrap, signal: controller.signal, log })
+    let storage: StorageContributor | undefined
+    if (pledge !== undefined) {
+      await ensureFunded(rpc, key.address, { signal: controller.signal, stderr: io.stderr })
+      const access = verifiedAccess(transport, () => node)
+      storage = createStorageContributor({ pledgeBytes: pledge, secretKey: key.privateKey, ...access, log })
+      storage.on((e) => {
+        if (e.type === 'error') io.stderr(`storage: ${e.message}\n`)
+        else if (e.type !== 'challenge') io.stderr(`storage: ${JSON.stringify(e)}\n`)
+      })
+    }
     const node = createLightNode({ transport, store, genesis: { bytes: genesisBytes, hash: pinned }, storage, sampleCount, log })
     node.on('unavailable', (u) => { io.stderr(`block ${u.height} UNAVAILABLE: columns ${u.missing.join(',')} not served (${u.reason})\n`) })
     node.on('peer:report', (r) => { io.stderr(`peer ${r.peer} reported: ${r.offence}: ${r.detail}\n`) })

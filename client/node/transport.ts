@@ -29,7 +29,9 @@ import {
   CHALLENGE_PROTOCOL, SAMPLE_PROTOCOL, SYNC_PROTOCOL, decodePush, decodeRequest, encodeResponse, getProtocol,
   type Challenge, type ChallengeAnswer
 } from '../../protocol/wire/index.js'
-import type { LightTransport, PeerOffence, PeerRef } from '../types.js'
+import type { LightStore, LightTransport, PeerOffence, PeerRef } from '../types.js'
+import type { Blockstore } from 'interface-blockstore'
+import { lightStoreBlockstore } from '../../fullnode/ipfs/light-blockstore.js'
 
 /** Options of createNodeTransport. */
 export interface NodeTransportOptions {
@@ -48,11 +50,15 @@ export interface NodeTransportOptions {
   timeoutMs?: number
   signal?: AbortSignal
   log?: (message: string) => void
+  /** Where Helia keeps the IPFS blocks this light node holds and serves over bitswap (e.g. a createFileStore folder); default in memory. */
+  blocks?: LightStore
 }
 
 /** The transport plus what only Node callers need. */
 export interface NodeTransport extends LightTransport {
   libp2p: Libp2p
+  /** Helia's blockstore: blocks put here are served to peers over bitswap (and kept in `blocks`). */
+  blockstore: Blockstore
   /** Resolves once at least `count` full nodes are connected. */
   waitForPeers: (count: number, options?: { signal?: AbortSignal }) => Promise<void>
 }
@@ -78,7 +84,7 @@ export async function createNodeTransport (options: NodeTransportOptions): Promi
     if (id === undefined) continue
     fullNodes.set(id, [...(fullNodes.get(id) ?? []), ma])
   }
-  const helia = withBitswap(withLibp2pLight(createHeliaLight({}), {
+  const helia = withBitswap(withLibp2pLight(createHeliaLight({ blockstore: options.blocks === undefined ? undefined : lightStoreBlockstore(options.blocks) }), {
     privateKey,
     addresses: { listen: options.listen ?? [] },
     transports: [tcp(), webSockets()],
@@ -147,6 +153,7 @@ export async function createNodeTransport (options: NodeTransportOptions): Promi
 
   const transport: NodeTransport = {
     libp2p,
+    blockstore: helia.blockstore,
     peers: connected,
     async lightBlock (peer, height, o) {
       const [lb] = await requestLightBlocks(libp2p, pid(peer), { from: height, count: 1, ...req(o) })

@@ -22,7 +22,7 @@ import { assignRanges, sectorStarts } from '../../protocol/pora/assign.js'
 import { decodeSectorCommitment, encodeSectorCommitment, encodeSealingProof } from '../../protocol/pora/commit-codec.js'
 import { answerToWire, challengeFromWire } from '../../protocol/pora/wire.js'
 import { ChallengeStatus, type Challenge as WireChallenge, type ChallengeAnswer } from '../../protocol/wire/index.js'
-import type { LightStore, LightTransport, PeerRef, WaitOptions } from '../types.js'
+import type { ChallengeEvent, LightStore, LightTransport, PeerRef, WaitOptions } from '../types.js'
 
 const SEGMENT_CHUNKS = 1024
 const SEGMENT_BYTES = SEGMENT_CHUNKS * CHUNK_SIZE
@@ -53,6 +53,9 @@ export interface StorageHost {
   query?: (path: string, options?: WaitOptions) => Promise<Uint8Array | null>
   /** The hash of the block at `height` once verified; default: a peer's light block, hashed (hashHeader). */
   blockHash?: (height: number, options?: WaitOptions) => Promise<Uint8Array | undefined>
+  /** The light node's `challenge` event (client/types.ts StorageContext passes it). */
+  emitChallenge?: (event: ChallengeEvent) => void
+  log?: (message: string) => void
 }
 
 /** `status()` of the contributor, merged into the light node's status object (DESIGN §8). */
@@ -92,6 +95,12 @@ export interface StorageContributorOptions {
   checkIntervalMs?: number
   /** Full nodes whose flow bytes must agree before sealing (default 2, fewer if fewer peers). */
   agreeingPeers?: number
+  /** Verified state reads (createVerifiedQuery); overrides the host's. */
+  query?: StorageHost['query']
+  /** Verified block hashes; overrides the host's. */
+  blockHash?: StorageHost['blockHash']
+  /** Debug lines (default: none). */
+  log?: (message: string) => void
 }
 
 const defaultSeal: SealFn = async (i) => sealSector(i)
@@ -108,7 +117,10 @@ export function createStorageContributor (options: StorageContributorOptions): S
   const prove = options.prove ?? defaultProve
   const hasher = options.hasher ?? nobleHasher
   const listeners = new Set<(e: StorageEvent) => void>()
-  const emit = (e: StorageEvent): void => { for (const l of listeners) try { l(e) } catch {} }
+  const emit = (e: StorageEvent): void => {
+    for (const l of listeners) try { l(e) } catch {}
+    try { options.log?.(`storage: ${JSON.stringify(e)}`) } catch {}
+  }
   const stats: StorageStatus = { cachedBytes: 0, challengesAnswered: 0, challengesFailed: 0 }
   let host: StorageHost | undefined
   let params: { chainId: string, minFee: bigint, seal: SealParams } | undefined
@@ -208,16 +220,10 @@ export function createStorageContributor (options: StorageContributorOptions): S
     const t0 = Date.now()
     const { sealed, commitment } = await seal({ data, nodeId, sectorStart, params: sp })
     emit({ type: 'sealed', sectorStart, ms: Date.now() - t0 })
-    const segs = sp.sectorChunks / SEGMENT_CHUNKS
-    const roots: Uint8Array[] = []
-    for (let s = 0; s < segs; s++) {
-      const bytes = sealed.subarray(s * SEGMENT_BYTES, (s + 1) * SEGMENT_BYTES)
-      roots.push(segmentRoot(bytes, SEGMENT_CHUNKS, hasher))
-      await host!.store.put(segKey(sectorStart, s), bytes.slice())
-    }
-    await host!.store.put(sectorKey(sectorStart), concat([encodeSectorCommitment(commitment), ...roots]))
+    await putSealedSector(host!.store, { sealed, commitment, hasher })
     pendingData.set(sectorStart, data)
     lost.delete(sectorStart)
+    stats.cachedBytes = await countCached()
     return commitment
   }
 
@@ -319,18 +325,37 @@ export function createStorageContributor (options: StorageContributorOptions): S
   }
 
   const refuse = (c: WireChallenge, status: ChallengeStatus, message: string): ChallengeAnswer => {
+    host?.emitChallenge?.({ challengeId: toHex(c.id), outcome: 'failed', detail: message })
     stats.challengesFailed++
     emit({ type: 'challenge', id: toHex(c.id), ok: false, reason: message })
     return { status, message, challengeId: c.id, nodeId, chunks: [] }
   }
 
+  /**
+   * After answering: re-hash each answered segment against the root kept at sealing time. A
+   * segment the disk corrupted has already produced a wrong answer (penalised); this finds it so
+   * the next pass re-fetches and re-seals it instead of failing every later challenge too.
+   */
+  function scrub (segments: Array<{ sectorStart: number, seg: number, bytes: Uint8Array, root: Uint8Array }>): void {
+    setTimeout(() => {
+      for (const s of segments) {
+        if (equalBytes(segmentRoot(s.bytes, SEGMENT_CHUNKS, hasher), s.root)) continue
+        if (!lost.has(s.sectorStart)) { lost.add(s.sectorStart); emit({ type: 'lost', sectorStart: s.sectorStart }) }
+        emit({ type: 'error', message: `sealed segment ${s.seg} of sector ${s.sectorStart} is corrupt: re-sealing` })
+        kick()
+      }
+    }, 0)
+  }
+
   async function answer (w: WireChallenge): Promise<ChallengeAnswer> {
+    const t0 = Date.now()
     if (host === undefined || params === undefined) return refuse(w, ChallengeStatus.INTERNAL, 'not started')
     const sp = params.seal
     const c = challengeFromWire(w)
     if (!equalBytes(c.nodeId, nodeId)) return refuse(w, ChallengeStatus.BAD_CHALLENGE, 'challenge is for another node')
     if (!verifyChallengeSignature(c)) return refuse(w, ChallengeStatus.BAD_CHALLENGE, 'bad challenge signature')
     const items: Answer['items'] = []
+    const answered: Parameters<typeof scrub>[0] = []
     for (const position of c.positions) {
       const sectorStart = position - (position % sp.sectorChunks)
       const index = position - sectorStart
@@ -348,9 +373,12 @@ export function createStorageContributor (options: StorageContributorOptions): S
       const proof = chunkProof(layout, bytes, index, tree.proof(seg), hasher)
       const inSeg = (index % SEGMENT_CHUNKS) * CHUNK_SIZE
       items.push({ position, sealedChunk: bytes.slice(inSeg, inSeg + CHUNK_SIZE), proof: proof.siblings })
+      if (!answered.some((a) => a.sectorStart === sectorStart && a.seg === seg)) answered.push({ sectorStart, seg, bytes, root: sector.roots[seg] })
     }
     stats.challengesAnswered++
+    host.emitChallenge?.({ challengeId: toHex(c.id), outcome: 'answered', latencyMs: Date.now() - t0 })
     emit({ type: 'challenge', id: toHex(c.id), ok: true })
+    scrub(answered)
     return answerToWire({ challengeId: c.id, nodeId, items }, sp.sectorChunks)
   }
 
@@ -373,7 +401,7 @@ export function createStorageContributor (options: StorageContributorOptions): S
 
   return {
     async start (h: StorageHost) {
-      host = h
+      host = { ...h, query: options.query ?? h.query, blockHash: options.blockHash ?? h.blockHash }
       controller = new AbortController()
       await loadParams({ signal: controller.signal })
       h.transport.handleChallenges?.(async (c, from) => await answer(c))
@@ -392,6 +420,23 @@ export function createStorageContributor (options: StorageContributorOptions): S
   }
 }
 
+/**
+ * Keeps one sealed sector in a LightStore in the contributor's layout (256 KiB segment records +
+ * the commitment ‖ segment roots record), so `answer()` can serve it.
+ * @example await putSealedSector(store, { ...sealSector({ data, nodeId, sectorStart, params }), hasher })
+ */
+export async function putSealedSector (store: LightStore, { sealed, commitment, hasher = nobleHasher }: { sealed: Uint8Array, commitment: SectorCommitment, hasher?: ChunkHasher }): Promise<void> {
+  const segs = sealed.length / SEGMENT_BYTES
+  if (!Number.isInteger(segs) || segs < 1) throw new StorageContributorError(`a sealed sector is whole 256 KiB segments, got ${sealed.length} bytes`)
+  const roots: Uint8Array[] = []
+  for (let s = 0; s < segs; s++) {
+    const bytes = sealed.subarray(s * SEGMENT_BYTES, (s + 1) * SEGMENT_BYTES)
+    roots.push(segmentRoot(bytes, SEGMENT_CHUNKS, hasher))
+    await store.put(segKey(commitment.sectorStart, s), bytes.slice())
+  }
+  await store.put(sectorKey(commitment.sectorStart), concat([encodeSectorCommitment(commitment), ...roots]))
+}
+
 function concat (parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0))
   let o = 0
@@ -401,7 +446,8 @@ function concat (parts: Uint8Array[]): Uint8Array {
 
 async function sleep (ms: number, signal?: AbortSignal): Promise<void> {
   await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(resolve, ms)
-    signal?.addEventListener('abort', () => { clearTimeout(t); reject(signal.reason) }, { once: true })
+    const onAbort = (): void => { clearTimeout(t); reject(signal!.reason) }
+    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve() }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
   })
 }

@@ -3,4 +3,5 @@
  * imports; sealing is injected (`seal`, `prove`) so a platform can run it in a worker.
  * Plugs into `createLightNode({ storage })` as `{ start(host), stop(), status() }`.
  */
-export { createStorageContributor, StorageContributorError, type StorageContributor, type StorageContributorOptions, type StorageHost, type StorageStatus, type StorageEvent, type SealFn, type ProveFn } from './contributor.js'
+export { createStorageContributor, putSealedSector, StorageContributorError, type StorageContributor, type StorageContributorOptions, type StorageHost, type StorageStatus, type StorageEvent, type SealFn, type ProveFn } from './contributor.js'
+export { createVerifiedQuery, stateKeyOf, UnverifiedStateError, type VerifiedQueryOptions } from './verified-query.js'

@@ -10,7 +10,9 @@ import { CHALLENGE_PROTOCOL } from '../../protocol/wire/index.js'
 import { request } from '../net/client.js'
 import type { GlowmeshApp } from '../app/app.js'
 import { startChallenger, type Challenger, type ChallengerOptions } from './challenger.js'
+import { serveProvenState } from './state-service.js'
 
+export { PORA_STATE_PROTOCOL, MAX_STATE_PATHS, PoraStateError, parseStateRequest, serveProvenState, requestProvenState, type ProvenEntry, type ProvenState, type StateSource } from './state-service.js'
 export { startChallenger, provenSectors, challengerIndex, type Challenger, type ChallengerComponents, type ChallengerOptions, type ChallengeOutcome } from './challenger.js'
 
 /** The libp2p peer id of a node id (its ed25519 public key). @example peerIdOfNode(nodeId).toString() // '12D3KooW…' */
@@ -26,6 +28,17 @@ export function peerIdOfNode (nodeId: Uint8Array): ReturnType<typeof peerIdFromP
 export function startNodeChallenger (c: { app: GlowmeshApp, libp2p: Libp2p, secretKey: Uint8Array, submitTx: (tx: Uint8Array, o: { signal: AbortSignal }) => Promise<{ code: number, log: string }>, log?: (l: string) => void }, options: ChallengerOptions = {}): { current: () => Challenger | undefined, stop: () => Promise<void> } {
   let challenger: Challenger | undefined
   let stopped = false
+  // Light nodes read their PoRA state here with proofs, two blocks behind the head so the header
+  // whose app hash proves it (height + 1) is one they have usually verified already.
+  serveProvenState(c.libp2p, {
+    height: () => c.app.params === null ? 0 : Math.max(1, c.app.state.height - 2),
+    query: async (path, height) => {
+      const r = await c.app.query({ path: `/${path}`, data: new Uint8Array(), height: BigInt(height), prove: true })
+      const proof = r.proofOps?.ops[0]?.data
+      if (r.code !== 0 || proof === undefined) throw new Error(`query ${path} at ${height}: code ${r.code} ${r.log}`)
+      return { value: r.value, proof }
+    }
+  }, c.log).catch((err: Error) => { c.log?.(`pora-state: cannot serve: ${err.message}`) })
   const wait = setInterval(() => {
     const p = c.app.params
     if (p === null || challenger !== undefined || stopped) return

@@ -14,6 +14,12 @@ import { decodeRecord } from '../../protocol/chain/state-proof.js'
 import { encodeTx, signTx, keyFromFile, type Ed25519Key } from '../../protocol/chain/index.js'
 import { encodeBody } from '../../protocol/chain/bodies.js'
 import { fromHex, toHex } from '../../protocol/bytes.js'
+import { canonicalCid, cidFromSubmission } from '../../protocol/cid/index.js'
+
+/** A submission's recorded CID as text: canonical CIDv1 base32, '' for none, the hex of bytes that are no CID. */
+const submissionCidText = (bytes: Uint8Array): string => {
+  try { const cid = cidFromSubmission(bytes); return cid === undefined ? '' : canonicalCid(cid) } catch { return toHex(bytes) }
+}
 
 export interface BackendOptions {
   config: NodeConfig
@@ -24,6 +30,8 @@ export interface BackendOptions {
   store: FlowStore
   net: NetNode
   log: (line: string) => void
+  /** The node's IPFS trustless gateway (fullnode/ipfs), reported in /status. */
+  gatewayUrl?: string
 }
 
 const lower0x = (hex: string): string => '0x' + hex.toLowerCase().replace(/^0x/, '')
@@ -32,6 +40,7 @@ const isoTime = (rfc3339: string): string => new Date(rfc3339.replace(/(\.\d{3})
 /** Maps store errors onto HTTP statuses. */
 function storeError (err: any): never {
   const code = String(err?.code ?? '')
+  if (code === 'CID_MISMATCH') throw new HttpError(422, code, err.message) // the completing segment's upload was rejected and tombstoned
   if (/UNKNOWN_FILE|SEGMENT_MISSING|NOT_FOUND/.test(code)) throw new HttpError(404, code, err.message)
   if (/PRUNED|TOMBSTONED/.test(code)) throw new HttpError(410, code, err.message)
   if (/PROOF|OUT_OF_RANGE|INVALID|MALFORMED/.test(code)) throw new HttpError(400, code, err.message)
@@ -79,17 +88,28 @@ export function createRpcBackend (o: BackendOptions): RpcBackend & { close: () =
   const faucetKey = genesis.faucet === undefined ? undefined : keyFromFile(genesis.faucet)
   let faucetQueue: Promise<unknown> = Promise.resolve()
   let faucetNonce = -1n
+  // Every devnet node runs a faucet with the same key, so two nodes can pick the same nonce: when
+  // CheckTx names the nonce it expects (it counts pending txs), retry with that one.
   const drip = async (address: string): Promise<unknown> => {
     const key = faucetKey!
     const { value } = await query(`/account/${key.address}`, false)
     const committed = value.length === 0 ? 0n : decodeRecord('account', value).nonce
     if (committed > faucetNonce) faucetNonce = committed
     const amount = BigInt(genesis.faucet!.dripAmount)
-    const tx = encodeTx(signTx({ chainId: genesis.chainId, nonce: faucetNonce, fee: BigInt(genesis.params.minFee), kind: 'transfer', body: encodeBody('transfer', { to: fromHex(address, 20), amount }) }, key.privateKey))
-    const res = await rpc.broadcastTxSync(tx)
-    if (res.code !== 0) { faucetNonce = -1n; throw new HttpError(503, 'FAUCET_FAILED', `faucet transfer refused (code ${res.code}): ${res.log}`) }
-    faucetNonce++
-    return { txHash: lower0x(res.hash), amount: amount.toString(), to: address }
+    for (let attempt = 0; ; attempt++) {
+      const tx = encodeTx(signTx({ chainId: genesis.chainId, nonce: faucetNonce, fee: BigInt(genesis.params.minFee), kind: 'transfer', body: encodeBody('transfer', { to: fromHex(address, 20), amount }) }, key.privateKey))
+      const res = await rpc.broadcastTxSync(tx)
+      if (res.code === 0) {
+        faucetNonce++
+        return { txHash: lower0x(res.hash), amount: amount.toString(), to: address }
+      }
+      const expected = /expected (\d+)/.exec(res.log)?.[1]
+      if (expected === undefined || attempt >= 4) {
+        faucetNonce = -1n
+        throw new HttpError(503, 'FAUCET_FAILED', `faucet transfer refused (code ${res.code}): ${res.log}`)
+      }
+      faucetNonce = BigInt(expected)
+    }
   }
 
   return {
@@ -103,6 +123,7 @@ export function createRpcBackend (o: BackendOptions): RpcBackend & { close: () =
         validators: vals.validators.map((v) => ({ address: toHex(v.address), power: Number(v.votingPower) })),
         peers: info.peers.length,
         multiaddrs: net.multiaddrs().map(String),
+        ...(o.gatewayUrl === undefined ? {} : { gateway: o.gatewayUrl }),
         chainId: genesis.chainId,
         nodeId: toHex(o.key.publicKey),
         catchingUp: st.catchingUp
@@ -155,7 +176,7 @@ export function createRpcBackend (o: BackendOptions): RpcBackend & { close: () =
       const rec = decodeRecord('file', q.value)
       const local = await store.getFile(root).catch(() => undefined)
       return {
-        root: toHex(root), size: rec.size, cid: new TextDecoder().decode(rec.cid), owner: toHex(rec.owner), flowStart: rec.flowStart,
+        root: toHex(root), size: rec.size, cid: submissionCidText(rec.cid), owner: toHex(rec.owner), flowStart: rec.flowStart,
         paddedChunks: rec.paddedChunks, submittedHeight: rec.submittedHeight, expiryEpoch: rec.expiryEpoch, expired: rec.expired === 1,
         local: local === undefined ? null : { status: local.status, received: local.received, dataSegments: local.dataSegments }
       }

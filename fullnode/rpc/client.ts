@@ -33,11 +33,16 @@ export function createRpcClient (options: RpcClientOptions) {
   async function call (method: string, path: string, init: { body?: BodyInit, headers?: Record<string, string>, signal?: AbortSignal } = {}): Promise<Response> {
     const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000)
     const signal = init.signal === undefined ? timeout : AbortSignal.any([timeout, init.signal])
-    let res: Response
-    try {
-      res = await doFetch(base + path, { method, body: init.body, headers: init.headers, signal })
-    } catch (err: any) {
-      throw new RpcError(0, 'UNREACHABLE', `${method} ${base}${path}: ${err?.cause?.code ?? err?.message ?? err}`)
+    let res: Response | undefined
+    // A keep-alive socket the server already closed fails the request before it is sent: retry an
+    // idempotent GET once on such a socket error (never a POST/PUT, never after an abort).
+    for (let attempt = 0; res === undefined; attempt++) {
+      try {
+        res = await doFetch(base + path, { method, body: init.body, headers: init.headers, signal })
+      } catch (err: any) {
+        const retryable = method === 'GET' && attempt === 0 && !signal.aborted && /UND_ERR_SOCKET|ECONNRESET|EPIPE/.test(String(err?.cause?.code ?? err?.code ?? ''))
+        if (!retryable) throw new RpcError(0, 'UNREACHABLE', `${method} ${base}${path}: ${err?.cause?.code ?? err?.message ?? err}`)
+      }
     }
     if (!res.ok) {
       let code = 'HTTP_' + String(res.status)

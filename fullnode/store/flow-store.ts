@@ -18,6 +18,7 @@ import { GlowmeshError, InvalidInputError } from '../../protocol/errors.js'
 import { createWasmHasher } from '../../wasm/keccak/index.js'
 import { FlowLog, type ReclaimMode } from './flow-log.js'
 import { KeyedMutex } from './mutex.js'
+import type { CompletionCheck, CompletionVerdict } from './cid-check.js'
 import { type FileInfo, type FileStatus, keys, encodeInfo, decodeInfo } from './records.js'
 import {
   AllocationConflictError, FilePrunedError, FileTombstonedError, SegmentCorruptError, SegmentMissingError,
@@ -39,6 +40,18 @@ export interface FlowStoreOptions {
   /** fsync data and sync LevelDB before acknowledging (default true; false only for throwaway benches). */
   sync?: boolean
   signal?: AbortSignal
+  /**
+   * Runs when a submission's last data segment is on disk, under its lock, before it is marked
+   * complete (the full node checks the CID here: cid-check.ts). A rejection tombstones the range in
+   * the same batch that indexes the segment, and putSegment throws the verdict's error.
+   */
+  completionCheck?: CompletionCheck
+  /**
+   * Called after a submission completed and its lock was released, with the accepted verdict's
+   * `detail` (the full node indexes the file's DAG here). Awaited before putSegment returns; its
+   * errors are its own to handle (a throw is swallowed: the upload itself succeeded).
+   */
+  onComplete?: (file: FileInfo, detail: unknown) => Promise<void>
 }
 
 /** What the ledger committed for one storage submission. */
@@ -62,6 +75,8 @@ export interface PutSegmentResult {
   received: number
   dataSegments: number
   complete: boolean
+  /** Submissions of this root that this segment completed and the completion check rejected (tombstoned), when another stays live. */
+  rejected?: Array<{ flowStart: number, code: string, message: string }>
 }
 
 /** A segment with its proof against the file root. */
@@ -152,7 +167,9 @@ export class FlowStore {
     private readonly db: ClassicLevel<string, Uint8Array>,
     private readonly log: FlowLog,
     private readonly hasher: ChunkHasher,
-    private readonly sync: boolean
+    private readonly sync: boolean,
+    private readonly completionCheck?: CompletionCheck,
+    private readonly onComplete?: (file: FileInfo, detail: unknown) => Promise<void>
   ) {}
 
   /**
@@ -176,7 +193,7 @@ export class FlowStore {
       if (saved !== undefined) partSize = Number(new TextDecoder().decode(saved))
       const log = await FlowLog.open({ dir: join(options.dir, 'flow'), partSize, reclaim: options.reclaim })
       if (saved === undefined) await db.put(keys.partSize, new TextEncoder().encode(String(log.partSize)), { sync: true })
-      return new FlowStore(options.dir, db, log, options.hasher ?? createWasmHasher(), options.sync ?? true)
+      return new FlowStore(options.dir, db, log, options.hasher ?? createWasmHasher(), options.sync ?? true, options.completionCheck, options.onComplete)
     } catch (err) {
       await db.close()
       throw err
@@ -356,18 +373,28 @@ export class FlowStore {
 
     let stored = false
     let sawLive = false
+    const rejected: Array<{ flowStart: number, error: GlowmeshError }> = []
+    const completed: Array<{ info: FileInfo, detail: unknown }> = []
     for (const e of live) {
       const segRoot = verified.get(e.size)
       if (segRoot === undefined || index >= e.dataSegments) continue
       options.signal?.throwIfAborted()
       const wrote = await this.locks.run(keys.entry(e.flowStart), async () => await this.storeSegment(e.flowStart, index, bytes, segRoot, proof))
-      if (wrote !== 'dead') sawLive = true
-      if (wrote === 'stored') stored = true
+      if (wrote.outcome !== 'dead') sawLive = true
+      if (wrote.outcome === 'stored' || wrote.outcome === 'rejected') stored = true
+      if (wrote.outcome === 'rejected') rejected.push({ flowStart: e.flowStart, error: wrote.error })
+      if (wrote.outcome === 'stored' && wrote.completed !== undefined) completed.push(wrote.completed)
+    }
+    for (const c of completed) {
+      try { await this.onComplete?.(c.info, c.detail) } catch {}
     }
     const after = await this.requireEntries(r)
     const newest = after.find((e) => LIVE.has(e.status))
+    if (newest === undefined && rejected.length > 0) throw rejected[0].error
     if (!sawLive || newest === undefined) throw this.deadError(r, after[0])
-    return { stored, received: newest.received, dataSegments: newest.dataSegments, complete: newest.status === 'complete' }
+    const result: PutSegmentResult = { stored, received: newest.received, dataSegments: newest.dataSegments, complete: newest.status === 'complete' }
+    if (rejected.length > 0) result.rejected = rejected.map((x) => ({ flowStart: x.flowStart, code: x.error.code, message: x.error.message }))
+    return result
   }
 
   /** Checks a segment against the root; returns its segment root. */
@@ -385,21 +412,67 @@ export class FlowStore {
     return seen ?? segmentRoot(bytes, segmentChunkCount(layout, index), this.hasher)
   }
 
-  /** Under the submission's lock: write → fsync → index. */
-  private async storeSegment (flowStart: number, index: number, bytes: Uint8Array, segRoot: Uint8Array, proof: MerkleProof): Promise<'stored' | 'had' | 'dead'> {
+  /**
+   * Under the submission's lock: write → fsync → (last segment: completion check) → index. A
+   * rejected completion tombstones the range in the same batch that indexes the segment (so
+   * compact() gives back every byte of it, this segment included).
+   */
+  private async storeSegment (flowStart: number, index: number, bytes: Uint8Array, segRoot: Uint8Array, proof: MerkleProof): Promise<
+    { outcome: 'had' | 'dead' } | { outcome: 'stored', completed?: { info: FileInfo, detail: unknown } } | { outcome: 'rejected', error: GlowmeshError }
+  > {
     const e = await this.entry(flowStart)
-    if (e === undefined || !LIVE.has(e.status)) return 'dead'
-    if (await this.db.get(keys.segment(flowStart, index)) !== undefined) return 'had'
+    if (e === undefined || !LIVE.has(e.status)) return { outcome: 'dead' }
+    if (await this.db.get(keys.segment(flowStart, index)) !== undefined) return { outcome: 'had' }
     await this.log.write((flowStart + index * SEGMENT_CHUNKS) * CHUNK_SIZE, bytes, { sync: this.sync })
     const next: FileInfo = { ...e, received: e.received + 1, storedBytes: e.storedBytes + bytes.length }
-    const ops: Array<{ type: 'put', key: string, value: Uint8Array }> = [{ type: 'put', key: keys.segment(flowStart, index), value: encodeSegment(segRoot, proof) }]
+    const ops: BatchOp[] = [{ type: 'put', key: keys.segment(flowStart, index), value: encodeSegment(segRoot, proof) }]
+    let completed: { info: FileInfo, detail: unknown } | undefined
     if (next.received === e.dataSegments) {
       await this.completeTree(next, index, segRoot)
+      let verdict: CompletionVerdict = { accept: true }
+      if (this.completionCheck !== undefined) {
+        const base = flowStart * CHUNK_SIZE
+        verdict = await this.completionCheck(next, async (offset, length) => await this.log.read(base + offset, length))
+        if (!verdict.accept) {
+          // Before rejecting, rule out our own disk: every earlier segment must still hash to the
+          // root it had on arrival. A corrupt one is un-indexed (the upload repairs it) instead.
+          const corrupt = await this.corruptSegments(next, index)
+          if (corrupt.length > 0) {
+            for (const c of corrupt) ops.push({ type: 'del', key: keys.segment(flowStart, c.index) })
+            next.received -= corrupt.length
+            next.storedBytes -= corrupt.reduce((n, c) => n + c.length, 0)
+            this.trees.delete(flowStart)
+            ops.push({ type: 'put', key: keys.entry(flowStart), value: encodeInfo(next) })
+            await this.db.batch(ops, { sync: this.sync })
+            return { outcome: 'stored' }
+          }
+          const dead: FileInfo = { ...next, status: 'tombstoned', reason: verdict.error.message }
+          ops.push({ type: 'put', key: keys.entry(flowStart), value: encodeInfo(dead) }, { type: 'put', key: keys.reclaim(flowStart), value: new Uint8Array(0) })
+          await this.db.batch(ops, { sync: this.sync })
+          this.trees.delete(flowStart)
+          return { outcome: 'rejected', error: verdict.error }
+        }
+      }
       next.status = 'complete'
+      completed = { info: next, detail: verdict.detail }
     }
     ops.push({ type: 'put', key: keys.entry(flowStart), value: encodeInfo(next) })
     await this.db.batch(ops, { sync: this.sync })
-    return 'stored'
+    return { outcome: 'stored', completed }
+  }
+
+  /** Stored segments of a submission (all but `except`, just written) whose bytes no longer hash to their recorded root. */
+  private async corruptSegments (info: FileInfo, except: number): Promise<Array<{ index: number, length: number }>> {
+    const layout = layoutOf(info)
+    const out: Array<{ index: number, length: number }> = []
+    for await (const [key, value] of this.db.iterator(keys.segmentRange(info.flowStart))) {
+      const i = keys.segmentIndexOfKey(key)
+      if (i === except) continue
+      const length = segmentLength(layout, i)
+      const bytes = await this.log.read((info.flowStart + i * SEGMENT_CHUNKS) * CHUNK_SIZE, length)
+      if (!equalBytes(segmentRoot(bytes, segmentChunkCount(layout, i), this.hasher), value.subarray(0, 32))) out.push({ index: i, length })
+    }
+    return out
   }
 
   /** Rebuilds the SegmentTree from the stored roots (plus the one being added) and checks it against the file root. */

@@ -1,16 +1,17 @@
 /**
  * The adversary's behaviour, shared by its HTTP and libp2p faces and switchable while they run:
  * which lies are on, which heights and segments they touch, how late answers are. It also
- * applies the chain and segment lies in one place and counts every lie told (tests assert the
+ * applies the chain, segment and DA-cell lies in one place and counts every lie told (tests assert the
  * adversary really lied, not just that the client refused).
  */
 import { GlowmeshError } from '../../protocol/errors.js'
 import type { LightBlock } from '../../protocol/chain/index.js'
 import type { MerkleProof } from '../../protocol/storage/index.js'
-import { corruptSegment, fakeValidatorKeys, forgeCommit, forgeHeader, insufficientCommit, otherSegmentIndex, wrongProof, type ForgeField } from './lies.js'
+import { SampleStatus, type SampleResponse } from '../../protocol/wire/index.js'
+import { corruptCells, corruptSegment, fakeValidatorKeys, forgeCommit, forgeHeader, insufficientCommit, otherSegmentIndex, withheldSample, wrongProof, type ForgeField } from './lies.js'
 
-/** Every lie the adversary knows; later issues add DA-cell and PoRA modes. */
-export const ADVERSARY_MODES = ['forge-header', 'forge-commit', 'insufficient-commit', 'corrupt-segment', 'wrong-proof', 'withhold', 'late', 'stale'] as const
+/** Every lie the adversary knows; later issues add PoRA modes. */
+export const ADVERSARY_MODES = ['forge-header', 'forge-commit', 'insufficient-commit', 'corrupt-segment', 'wrong-proof', 'withhold', 'late', 'stale', 'withhold-cells', 'corrupt-cells'] as const
 export type AdversaryMode = typeof ADVERSARY_MODES[number]
 
 /** What the adversary does; every field can be changed at run time with `set`. */
@@ -25,7 +26,7 @@ export interface AdversaryBehaviour {
   staleHeight?: number
   /** Segment indices the segment lies touch; undefined = every segment. */
   segments?: number[]
-  /** Heights the header lies touch; undefined = every height. */
+  /** Heights the header and DA-cell lies touch; undefined = every height. */
   heights?: number[]
 }
 
@@ -58,6 +59,12 @@ export interface Adversary {
   lieAboutLightBlock: (lb: LightBlock) => LightBlock
   /** The segment lies that are on; throws WithheldError under `withhold`. */
   lieAboutSegment: (index: number, honest: { bytes: Uint8Array, proof: MerkleProof }, fetchOther: SegmentFetch) => Promise<{ bytes: Uint8Array, proof: MerkleProof }>
+  /**
+   * The DA-cell lies that are on, applied to the upstream's sample answer: `withhold-cells` turns an
+   * answer with blobs into NOT_AVAILABLE, `corrupt-cells` flips a bit in a cell of every column.
+   * Answers without blobs (empty blocks, refusals) pass as they are: there are no cells to lie about.
+   */
+  lieAboutSample: (res: SampleResponse) => SampleResponse
   /** Waits `lateMs` when `late` is on (aborted by `signal`). */
   delay: (signal?: AbortSignal) => Promise<void>
   /** The head to serve: `stale`'s frozen height when on (fixed on first use via `currentHead`), else `head`. */
@@ -125,6 +132,12 @@ export function createAdversary (init: Partial<AdversaryBehaviour> = {}): Advers
         lies['wrong-proof']++
       }
       return { bytes, proof }
+    },
+    lieAboutSample (res) {
+      if (res.status !== SampleStatus.OK || res.blobs.length === 0 || !touches(b.heights, Number(res.height))) return res
+      if (has('withhold-cells')) { lies['withhold-cells']++; return withheldSample(res) }
+      if (has('corrupt-cells')) { lies['corrupt-cells']++; return corruptCells(res) }
+      return res
     },
     async delay (signal) {
       if (!has('late') || b.lateMs === 0) return

@@ -10,6 +10,7 @@ import {
   validatorSetHash, type Ed25519Key, type LightBlock, type Validator
 } from '../../protocol/chain/index.js'
 import type { MerkleProof } from '../../protocol/storage/index.js'
+import { SampleStatus, type SampleResponse } from '../../protocol/wire/index.js'
 
 /** Header fields `forge-header` can change (the commit's block id and signatures are kept, so the hash no longer matches). */
 export type ForgeField = 'appHash' | 'dataHash' | 'height' | 'time'
@@ -109,4 +110,34 @@ export function wrongProof (index: number, other: MerkleProof | undefined, own: 
 /** The segment `wrongProof` borrows a proof from: its pair in the tree, else its predecessor. */
 export function otherSegmentIndex (index: number): number[] {
   return [index ^ 1, index - 1, index + 1].filter((i) => i >= 0 && i !== index)
+}
+
+/**
+ * The sample answer with one bit flipped in the first cell of every column (the last byte of the
+ * cell's first field element, so the element stays canonical and only the KZG check can tell);
+ * commitments, inclusion proofs and cell proofs are untouched.
+ * @example corruptCells(res).columns[0].cells[0][31] === (res.columns[0].cells[0][31] ^ 1)
+ */
+export function corruptCells (res: SampleResponse): SampleResponse {
+  return {
+    ...res,
+    columns: res.columns.map((c) => ({
+      index: c.index,
+      proofs: c.proofs.map((p) => Uint8Array.from(p)),
+      cells: c.cells.map((cell, i) => {
+        const out = Uint8Array.from(cell)
+        if (i === 0 && out.length > 31) out[31] ^= 1
+        return out
+      })
+    }))
+  }
+}
+
+/**
+ * What a node that withholds a block's cells answers: NOT_AVAILABLE and nothing else (as an honest
+ * node that lacks them would, so only asking other peers exposes it).
+ * @example withheldSample(res).status // 'NOT_AVAILABLE'
+ */
+export function withheldSample (res: Pick<SampleResponse, 'height'>): SampleResponse {
+  return { status: SampleStatus.NOT_AVAILABLE, message: `cells of block ${res.height} are not held here`, height: res.height, blobs: [], txs: [], columns: [] }
 }

@@ -2,11 +2,16 @@
  * The adversary's libp2p face: a real glowmesh libp2p node (fullnode/net's createNetNode, Helia,
  * every transport) whose injected services wrap an honest node's RPC and lie on the way out:
  * header sync from `/headers/{h}` + `/validators/{h}`, segments from `getSegment`, txs relayed
- * untouched. Light clients dial it like any full node.
+ * untouched, and `/glowmesh/sample/1.0.0` proxied over libp2p to the honest node itself (the RPC has
+ * no sample route), so the DA-cell lies start from real cells and proofs. Light clients dial it like
+ * any full node.
  */
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { createRpcClient, RpcError } from '../../fullnode/rpc/client.js'
 import { createNetNode, defineHandler, lightBlockToWire, segmentHandler, syncHandler, txHandler, NotFoundError, type NetNode } from '../../fullnode/net/index.js'
-import { MAX_SYNC_COUNT, SyncStatus } from '../../protocol/wire/index.js'
+import { request } from '../../fullnode/net/client.js'
+import { sampleHandler } from '../../fullnode/net/handlers/index.js'
+import { MAX_SYNC_COUNT, SAMPLE_PROTOCOL, SyncStatus } from '../../protocol/wire/index.js'
 import { fromHex, toHex } from '../../protocol/bytes.js'
 import { generateKey, signedHeaderFromJson, validatorsFromJson, type LightBlock } from '../../protocol/chain/index.js'
 import { createAdversary, type Adversary, type AdversaryBehaviour, type AdversaryMode } from './adversary.js'
@@ -23,6 +28,8 @@ export interface AdversaryNetOptions extends Partial<Omit<AdversaryBehaviour, 'm
   chainId?: string
   /** Peers to dial (e.g. the devnet's full nodes); default none — clients dial us. */
   peers?: string[]
+  /** The honest node's libp2p multiaddrs, where sample requests are proxied; default its `/status` TCP ones. */
+  upstreamPeer?: string[]
   signal?: AbortSignal
 }
 
@@ -62,10 +69,23 @@ const notFound = (err: unknown): unknown => err instanceof RpcError && err.statu
  * await adv.stop()
  */
 export async function startAdversaryNet (options: AdversaryNetOptions): Promise<AdversaryNet> {
-  const { upstream, mode, adversary, chainId, peers, signal, ...behaviour } = options
+  const { upstream, mode, adversary, chainId, peers, signal, upstreamPeer, ...behaviour } = options
   const adv = adversary ?? createAdversary({ ...behaviour, modes: mode === undefined ? [] : Array.isArray(mode) ? mode : [mode] })
   const up = createRpcClient({ url: upstream, timeoutMs: 30_000 })
   const key = generateKey()
+  const status = await up.status(signal)
+  const upstreamAddrs: Multiaddr[] = (upstreamPeer ?? status.multiaddrs.filter((a: string) => a.includes('/tcp/') && !a.includes('/ws'))).map((a: string) => multiaddr(a))
+  let node: NetNode | undefined
+
+  // The upstream's own answer (any status), with the DA-cell lies applied on the way out.
+  const lyingSampleHandler = defineHandler({
+    ...sampleHandler,
+    async handle (req, { signal: s }) {
+      await adv.delay(s)
+      if (node === undefined || upstreamAddrs.length === 0) return sampleHandler.refuse('INTERNAL', 'no upstream', req)!
+      return adv.lieAboutSample(await request(node.libp2p, upstreamAddrs, SAMPLE_PROTOCOL, req, { signal: s, timeoutMs: 20_000 }))
+    }
+  })
 
   const honestLightBlock = async (height: number, s: AbortSignal): Promise<LightBlock> => {
     const [h, v] = await Promise.all([up.header(height, s), up.validators(height, s)]).catch((err) => { throw notFound(err) })
@@ -74,10 +94,10 @@ export async function startAdversaryNet (options: AdversaryNetOptions): Promise<
 
   const net = await createNetNode({
     key: { privateKey: key.privateKey, publicKey: key.publicKey },
-    config: { chainId: chainId ?? (await up.status(signal)).chainId, p2p: { host: '127.0.0.1', tcp: 0, ws: 0, webrtcDirect: 0 } },
+    config: { chainId: chainId ?? status.chainId, p2p: { host: '127.0.0.1', tcp: 0, ws: 0, webrtcDirect: 0 } },
     peers,
     signal,
-    handlers: [lyingSyncHandler, segmentHandler, txHandler],
+    handlers: [lyingSyncHandler, segmentHandler, txHandler, lyingSampleHandler],
     services: {
       lightBlock: async (height, { signal: s }) => {
         await adv.delay(s)
@@ -102,6 +122,7 @@ export async function startAdversaryNet (options: AdversaryNetOptions): Promise<
       }
     }
   })
+  node = net
   return {
     net,
     adversary: adv,

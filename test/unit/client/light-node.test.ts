@@ -94,6 +94,19 @@ describe('several peers, never one peer\'s word', () => {
     expect(node.status().verifiedHeight).toBe(11)
   })
 
+  it('a lower head with a genuine header but too few signatures is reported too (not only a head we need)', async () => {
+    const chain = await makeChain({ length: 12 })
+    const t = fakeTransport(chain, { weak: { head: () => underSigned(chain, 11n, 2) }, honest: { head: () => chain.lightBlock(12n) } })
+    const reports: string[] = []
+    const node = start(chain, t)
+    node.on('peer:report', r => reports.push(`${r.peer}:${r.offence}`))
+    await node.start()
+    await node.waitForHeight(12)
+    await until(() => reports.includes('weak:insufficient-commit'), 'the weak peer reported')
+    expect(reports.filter(r => r.startsWith('honest:'))).toEqual([])
+    expect(node.headers().find(h => h.height === 11)?.hash).toBe(toHex(chain.lightBlock(11n).signedHeader.commit.blockId.hash))
+  })
+
   it('bisects when the validator set changed too much to skip, and logs the pivots', async () => {
     // custom chain: the set rotates completely at height 20 (adjacent steps keep it verifiable)
     const { makeTestChain, testKeys } = await import('../chain/fixtures.js')

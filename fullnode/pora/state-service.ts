@@ -1,0 +1,106 @@
+/**
+ * `/glowmesh/pora-state/1.0.0`: the chain state a PoRA light node needs (ledger params, epoch,
+ * flow length, its registry entry, its account), each with its MPT proof, all at one committed
+ * height H. The light node checks every proof against the app hash in header H + 1, which it has
+ * verified itself (client/storage/verified-query.ts), so a full node can't lie about assignments,
+ * commitments or nonces. Served by every full node next to the challenger; the request is one
+ * small JSON frame, the answer one JSON frame (proofs are a few KiB).
+ */
+import type { Libp2p, PeerId } from '@libp2p/interface'
+import { GlowmeshError } from '../../protocol/errors.js'
+import { fromHex, toHex } from '../../protocol/bytes.js'
+import { readFrame, writeFrame } from '../net/stream.js'
+
+export const PORA_STATE_PROTOCOL = '/glowmesh/pora-state/1.0.0'
+/** Paths one request may ask for. */
+export const MAX_STATE_PATHS = 8
+const MAX_REQUEST_BYTES = 2048
+const MAX_RESPONSE_BYTES = 256 * 1024
+const PATH_RE = /^(params|epoch|flow|node\/0x[0-9a-f]{64}|account\/0x[0-9a-f]{40})$/
+
+/** A state request was malformed or the answer could not be used. */
+export class PoraStateError extends GlowmeshError {
+  override name = 'PoraStateError'
+  constructor (message: string, options?: { cause?: unknown }) { super('PORA_STATE', message, options) }
+}
+
+/** One proven entry: `value` empty = absent (the proof then shows absence). */
+export interface ProvenEntry { path: string, value: Uint8Array, proof: Uint8Array }
+/** The answer: every entry at committed height `height` (proofs against header height + 1's app hash). */
+export interface ProvenState { height: number, entries: ProvenEntry[] }
+
+/** What the service reads: an ABCI-style query on the app's committed state. */
+export interface StateSource {
+  height: () => number
+  query: (path: string, height: number) => Promise<{ value: Uint8Array, proof: Uint8Array }>
+}
+
+/**
+ * Checks a request body; returns its paths or throws PoraStateError.
+ * @example parseStateRequest(new TextEncoder().encode('{"paths":["epoch"]}')) // ['epoch']
+ */
+export function parseStateRequest (body: Uint8Array): string[] {
+  let j: any
+  try { j = JSON.parse(new TextDecoder().decode(body)) } catch (cause) { throw new PoraStateError('request is not JSON', { cause }) }
+  const paths = j?.paths
+  if (!Array.isArray(paths) || paths.length === 0 || paths.length > MAX_STATE_PATHS) throw new PoraStateError(`request needs 1..${MAX_STATE_PATHS} paths`)
+  for (const p of paths) if (typeof p !== 'string' || !PATH_RE.test(p)) throw new PoraStateError(`unknown state path '${String(p).slice(0, 100)}'`)
+  return paths
+}
+
+/**
+ * Serves PORA_STATE_PROTOCOL on `libp2p` from `source`; resolves once registered.
+ * @example await serveProvenState(libp2p, { height: () => app.state.height - 1, query })
+ */
+export async function serveProvenState (libp2p: Libp2p, source: StateSource, log: (l: string) => void = () => {}): Promise<void> {
+  await libp2p.handle(PORA_STATE_PROTOCOL, async (stream) => {
+    const signal = AbortSignal.timeout(10_000)
+    try {
+      const paths = parseStateRequest(await readFrame(stream, { maxBytes: MAX_REQUEST_BYTES, signal }))
+      const height = source.height()
+      let out: object
+      if (height < 1) out = { error: 'no committed state yet' }
+      else {
+        const entries = []
+        for (const path of paths) {
+          const { value, proof } = await source.query(path, height)
+          entries.push({ path, value: toHex(value), proof: toHex(proof) })
+        }
+        out = { height, entries }
+      }
+      await writeFrame(stream, new TextEncoder().encode(JSON.stringify(out)), { signal })
+      await stream.close({ signal })
+    } catch (err) {
+      log(`pora-state: ${(err as Error).message}`)
+      stream.abort(err as Error)
+    }
+  }, { maxInboundStreams: 8 })
+}
+
+/**
+ * Asks a full node for proven state entries (unverified here: check them with client/storage's verifiedQuery).
+ * @example const { height, entries } = await requestProvenState(libp2p, peerId, ['epoch', 'flow'], { signal })
+ */
+export async function requestProvenState (libp2p: Libp2p, peer: PeerId, paths: string[], options: { signal?: AbortSignal, timeoutMs?: number } = {}): Promise<ProvenState> {
+  parseStateRequest(new TextEncoder().encode(JSON.stringify({ paths })))
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? 10_000)
+  const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout])
+  const stream = await libp2p.dialProtocol(peer, PORA_STATE_PROTOCOL, { signal })
+  try {
+    await writeFrame(stream, new TextEncoder().encode(JSON.stringify({ paths })), { signal })
+    await stream.close({ signal })
+    const body = await readFrame(stream, { maxBytes: MAX_RESPONSE_BYTES, signal })
+    let j: any
+    try { j = JSON.parse(new TextDecoder().decode(body)) } catch (cause) { throw new PoraStateError('answer is not JSON', { cause }) }
+    if (typeof j?.error === 'string') throw new PoraStateError(`peer refused: ${j.error}`)
+    if (!Number.isSafeInteger(j?.height) || j.height < 1 || !Array.isArray(j.entries) || j.entries.length !== paths.length) throw new PoraStateError('malformed answer')
+    const entries: ProvenEntry[] = j.entries.map((e: any, i: number) => {
+      if (e?.path !== paths[i] || typeof e.value !== 'string' || typeof e.proof !== 'string') throw new PoraStateError('malformed answer entry')
+      return { path: e.path, value: fromHex(e.value), proof: fromHex(e.proof) }
+    })
+    return { height: j.height, entries }
+  } catch (err) {
+    stream.abort(err as Error)
+    throw err
+  }
+}
