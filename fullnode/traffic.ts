@@ -4,6 +4,7 @@
  * flow data to seal. Everything goes through the public RPC like any user's would (faucet, DA
  * submission with client-side encoding, `storage.submit` + segment uploads).
  */
+import { fileCid, cidToSubmission } from '../protocol/cid/index.js'
 import { readFile, writeFile, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -64,7 +65,7 @@ async function putFile (rpc: RpcClient, key: Ed25519Key, chainId: string, data: 
   const seg = (i: number): Uint8Array => data.subarray(i * SEGMENT_SIZE, Math.min(data.length, (i + 1) * SEGMENT_SIZE))
   const roots = Array.from({ length: layout.dataSegments }, (_, i) => segmentRoot(seg(i), segmentChunkCount(layout, i), hasher))
   const tree = SegmentTree.fromDataSegmentRoots(layout, roots, hasher)
-  await createWallet({ rpc, key, chainId }).send('storage.submit', { root: tree.root, cid: new Uint8Array(), size: data.length, durationEpochs: 10 }, { signal })
+  await createWallet({ rpc, key, chainId }).send('storage.submit', { root: tree.root, cid: cidToSubmission(fileCid(data)), size: data.length, durationEpochs: 10 }, { signal })
   for (let i = 0; i < layout.dataSegments; i++) await rpc.putSegment(toHex(tree.root), i, seg(i), tree.proof(i), signal)
   return toHex(tree.root)
 }

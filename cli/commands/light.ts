@@ -143,7 +143,9 @@ export const lightCommand: Command = {
     const genesis = pinGenesis({ bytes: genesisBytes, hash: pinned }) // refuses a served genesis that doesn't match
     const bootstrap = peers.length > 0 ? peers : (await rpc.bootstrap(controller.signal)).multiaddrs
     const store = await createFileStore({ dir: join(dir, 'store') })
-    const transport = await createNodeTransport({ key, chainId: genesis.chainId, peers: bootstrap, signal: controller.signal, log })
+    // IPFS blocks this light node holds are kept on disk and served to peers over bitswap (issue 9 item 5).
+    const blocks = await createFileStore({ dir: join(dir, 'blocks') })
+    const transport = await createNodeTransport({ key, chainId: genesis.chainId, peers: bootstrap, signal: controller.signal, log, blocks })
     let storage: StorageContributor | undefined
     if (pledge !== undefined) {
       await ensureFunded(rpc, key.address, { signal: controller.signal, stderr: io.stderr })

@@ -25,8 +25,10 @@ import { parseCid, type FlowBlockstore, type Placement } from './blockstore.js'
 export interface GatewayLimits {
   /** Requests per client IP: a token bucket (default burst 256, 128/s). */
   perIp: RateLimit
-  /** Requests in flight per client IP (default 16). */
+  /** Requests served at once per client IP (default 16); more wait their turn. */
   concurrentPerIp: number
+  /** Requests waiting per client IP beyond that (default 512: a client walking a big DAG in parallel); more get 429. */
+  queuedPerIp: number
   /** Open connections in all (default 512). */
   maxConnections: number
   /** Longest request URL (default 2048). */
@@ -38,6 +40,7 @@ export interface GatewayLimits {
 export const DEFAULT_GATEWAY_LIMITS: Readonly<GatewayLimits> = Object.freeze({
   perIp: { burst: 256, perSecond: 128 },
   concurrentPerIp: 16,
+  queuedPerIp: 512,
   maxConnections: 512,
   maxUrlLength: 2048,
   maxCarBlocks: 1_100_000
@@ -189,7 +192,6 @@ async function write (res: ServerResponse, body: Uint8Array): Promise<boolean> {
 export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   const limits: GatewayLimits = { ...DEFAULT_GATEWAY_LIMITS, ...options.limits }
   const limiter = new RateLimiter({ now: options.now })
-  const inFlight = new Map<string, number>()
   const log = options.log ?? (() => {})
   const { blocks } = options
 
@@ -280,15 +282,41 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     } finally { await it.return?.(undefined) }
   }
 
+  // Per IP: `concurrentPerIp` requests served at once, up to `queuedPerIp` more waiting (stock clients
+  // such as verified-fetch fetch a DAG's blocks in parallel and do not retry a 429), the rest refused.
+  const slots = new Map<string, { active: number, waiting: Array<() => void> }>()
+  const acquire = async (ip: string, res: ServerResponse): Promise<() => void> => {
+    let s = slots.get(ip)
+    if (s === undefined) { s = { active: 0, waiting: [] }; slots.set(ip, s) }
+    const slot = s
+    if (slot.active >= limits.concurrentPerIp) {
+      if (slot.waiting.length >= limits.queuedPerIp) throw new GatewayError(429, 'TOO_MANY_REQUESTS', `more than ${limits.concurrentPerIp + limits.queuedPerIp} requests in flight from ${ip}`, { 'retry-after': '1' })
+      await new Promise<void>((resolve) => {
+        const go = (): void => { res.off('close', gone); resolve() }
+        const gone = (): void => { const i = slot.waiting.indexOf(go); if (i >= 0) slot.waiting.splice(i, 1); resolve() }
+        slot.waiting.push(go)
+        res.once('close', gone)
+      })
+    }
+    slot.active++
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      slot.active--
+      const next = slot.waiting.shift()
+      if (next !== undefined) next()
+      else if (slot.active === 0) slots.delete(ip)
+    }
+  }
+
   const server = createServer((req, res) => {
     const ip = req.socket.remoteAddress ?? 'unknown'
-    const n = inFlight.get(ip) ?? 0
-    const finish = (): void => { const m = (inFlight.get(ip) ?? 1) - 1; if (m <= 0) inFlight.delete(ip); else inFlight.set(ip, m) }
-    inFlight.set(ip, n + 1)
-    res.once('close', finish)
-    const run = n >= limits.concurrentPerIp
-      ? Promise.reject(new GatewayError(429, 'TOO_MANY_REQUESTS', `more than ${limits.concurrentPerIp} requests in flight from ${ip}`, { 'retry-after': '1' }))
-      : serve(req, res, ip)
+    const run = acquire(ip, res).then(async (release) => {
+      res.once('close', release)
+      if (res.destroyed) { release(); return }
+      try { await serve(req, res, ip) } finally { if (res.writableEnded) release() }
+    })
     run.catch((err: any) => {
       if (res.headersSent) { res.destroy(); return }
       setCors(res)

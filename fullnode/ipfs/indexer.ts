@@ -49,7 +49,10 @@ export function startDagIndexer (options: DagIndexerOptions): DagIndexer {
       const key = `${f.root}/${f.flowStart}`
       if (done.has(key) || failed.has(key)) continue
       try {
-        if (await blocks.indexed(f.root) === undefined) options.onIndexed?.(await blocks.indexFile(f.root, { signal: controller.signal }))
+        if (await blocks.indexed(f.root) === undefined) {
+          const file = await blocks.indexFile(f.root, { signal: controller.signal })
+          options.onIndexed?.(file)
+        }
         done.add(key)
       } catch (err: any) {
         if (controller.signal.aborted) return

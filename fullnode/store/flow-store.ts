@@ -250,16 +250,25 @@ export class FlowStore {
   }
 
   /**
-   * The newest submission recorded with this CID.
+   * The submission recorded with this CID: the newest complete one, else the newest pending, else
+   * the newest of any status — so a later submission that merely *claims* a CID (and is rejected
+   * when its bytes arrive) never shadows the file that has it.
    * @example const info = await store.fileByCid('bafkrei...')
    */
   async fileByCid (cid: string): Promise<FileInfo> {
     this.check()
-    for await (const key of this.db.keys({ ...keys.byCidRange(checkCid(cid)), reverse: true, limit: 1 })) {
+    let pending: FileInfo | undefined
+    let newest: FileInfo | undefined
+    for await (const key of this.db.keys({ ...keys.byCidRange(checkCid(cid)), reverse: true })) {
       const e = await this.entry(keys.flowStartAtEnd(key))
-      if (e !== undefined) return e
+      if (e === undefined) continue
+      if (e.status === 'complete') return e
+      newest ??= e
+      if (e.status === 'pending') pending ??= e
     }
-    throw new UnknownFileError(cid)
+    const found = pending ?? newest
+    if (found === undefined) throw new UnknownFileError(cid)
+    return found
   }
 
   /**

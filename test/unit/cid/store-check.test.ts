@@ -72,6 +72,21 @@ describe('fullnode/store: the CID check at completion', () => {
     })
   })
 
+  it("a later submission that claims a file's CID never shadows it (fileByCid prefers the complete one)", async () => {
+    await withStore(async ({ store }) => {
+      const good = testFile(5000, 1)
+      const bogus = testFile(6000, 2)
+      const cid = fileCid(good.data).toString()
+      await store.allocate({ root: good.root, cid, size: good.data.length, flowStart: 0, height: 1, expiresAtEpoch: 10 })
+      await upload(store, good)
+      await store.allocate({ root: bogus.root, cid, size: bogus.data.length, flowStart: good.layout.paddedChunks, height: 2, expiresAtEpoch: 10 })
+      expect((await store.fileByCid(cid)).root).toBe(toHex(good.root))
+      await expect(upload(store, bogus)).rejects.toBeInstanceOf(CidMismatchError)
+      expect((await store.fileByCid(cid)).root).toBe(toHex(good.root))
+      expect((await store.getFile(bogus.root)).status).toBe('tombstoned')
+    })
+  })
+
   it('accepts a submission that declared no CID, unchecked', async () => {
     await withStore(async ({ store }, dags) => {
       const f = testFile(3000)

@@ -155,6 +155,14 @@ describe('FlowBlockstore + trustless gateway', () => {
     expect(opt.headers.get('access-control-allow-origin')).toBe('*')
   })
 
+  it('parallel requests beyond the per-IP concurrency wait their turn instead of failing (verified-fetch fetches blocks in parallel)', async () => {
+    now += 60_000
+    const rs = await Promise.all(Array.from({ length: 36 }, async () => await fetch(`${gw.url}/ipfs/${bigCid.toString()}?format=raw`)))
+    expect(rs.map((r) => r.status)).toEqual(rs.map(() => 200))
+    await Promise.all(rs.map(async (r) => await r.arrayBuffer()))
+    now += 60_000
+  })
+
   it('per-IP rate limit: 429 past the bucket, served again once it refills', async () => {
     let limited = 0
     for (let i = 0; i < 50; i++) if ((await fetch(`${gw.url}/ipfs/${smallCid.toString()}?format=raw`, { method: 'HEAD' })).status === 429) limited++
