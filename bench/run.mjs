@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const only = process.argv.slice(2)
-const scripts = readdirSync(here).filter((f) => f.endsWith('.mjs') && f !== 'run.mjs' && (only.length === 0 || only.some((o) => f.includes(o)))).sort()
+const scripts = readdirSync(here).filter((f) => f.endsWith('.mjs') && f !== 'run.mjs' && !f.endsWith('-common.mjs') && (only.length === 0 || only.some((o) => f.includes(o)))).sort()
 let failed = 0
 for (const s of scripts) {
   console.log(`\n== ${s}`)
