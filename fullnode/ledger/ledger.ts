@@ -52,8 +52,12 @@ export enum TxCode {
   BAD_COMMITMENT = 23,
   /** `pora.prove` whose spot checks fail (or whose sector / seed is unknown). */
   SEAL_PROOF_INVALID = 24,
+  /** `da.submit` that would put more than MAX_BLOBS_PER_BLOCK blobs in one block (a sample answer carries ≤ 64). */
+  BLOCK_BLOB_LIMIT = 25,
   INTERNAL = 99
 }
+/** Most blobs one block may carry: what one sample answer can prove (protocol/wire MAX blobs). */
+export const MAX_BLOBS_PER_BLOCK = 64
 /** The codespace of every non-zero code. */
 export const TX_CODESPACE = 'glowmesh'
 
@@ -71,6 +75,8 @@ export interface BlockContext {
   validatorUpdates: Map<string, ValidatorUpdate>
   /** Next DA blob index at this height. */
   blobIndex: number
+  /** Blobs (commitments) already in this block; capped at MAX_BLOBS_PER_BLOCK. */
+  blobs?: number
   /** Validators (public key hex) with power > 0 when the block began: set by beginBlock, used by endBlock. */
   activeAtStart?: Set<string>
 }
@@ -243,9 +249,13 @@ export class Ledger {
       }
       case 'da.submit': {
         const b = d.body as TxBodies['da.submit']
+        // The sampling protocol answers at most 64 blobs per block (protocol/wire), so a block may hold no more.
+        const inBlock = ctx.blobs ?? 0
+        if (inBlock + b.commitments.length > MAX_BLOBS_PER_BLOCK) fail(TxCode.BLOCK_BLOB_LIMIT, `block ${ctx.height} already holds ${inBlock} blobs; ${b.commitments.length} more exceed ${MAX_BLOBS_PER_BLOCK}`)
         const fee = p.daPricePerByte * BigInt(b.size)
         await this.debit(r, d.sender, fee, 'DA fee')
         await this.payFee(r, ctx, fee)
+        ctx.blobs = inBlock + b.commitments.length
         const index = ctx.blobIndex
         const w = r.kv as Overlay
         w.set(k(stateKeys.blob(ctx.height, index)), encodeRecord('blob', { sender: fromHex(d.sender, 20), size: b.size, txHash: d.hash, commitments: b.commitments }))

@@ -246,4 +246,14 @@ describe('glowmesh app: transactions', () => {
     await finalize(app, [])
     await app.commit()
   })
+  it('da.submit: a block holds at most 64 blobs (what one sample answer can prove); the overflowing tx fails, the next block takes it', async () => {
+    const u = users[7]
+    const n0 = Number(decodeRecord('account', await q(app, `/account/${u.address}`)).nonce)
+    const thirty = Array.from({ length: 30 }, (_, i) => commitment(100 + i))
+    const size = 29 * 126_976 + 1
+    const res = await block(app, [0, 1, 2].map((n) => tx(u, n0 + n, 'da.submit', { size, commitments: thirty })))
+    expect(res.txResults.map((r) => r.code)).toEqual([TxCode.OK, TxCode.OK, TxCode.BLOCK_BLOB_LIMIT])
+    expect(res.txResults[2].log).toMatch(/already holds 60 blobs/)
+    expect((await block(app, [tx(u, n0 + 3, 'da.submit', { size, commitments: thirty })])).txResults[0].code).toBe(TxCode.OK)
+  })
 })
