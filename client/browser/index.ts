@@ -13,10 +13,14 @@ import type { AcceptedHeader, LightStatus, LightStore } from '../types.js'
 import { createIdbStore } from './idb-store.js'
 import { createBrowserTransport, type BrowserTransport } from './transport.js'
 import { RpcFetchError } from './errors.js'
+import { electLeader, type LeaderLock } from './leader.js'
+import { createRpcClient, serveRpc, type RpcCallOptions, type RpcClient, type RpcServer } from './rpc.js'
 
 export { createIdbStore, MAX_IDB_VALUE_BYTES, type IdbStoreOptions } from './idb-store.js'
 export { createBrowserTransport, type BrowserTransport, type BrowserTransportOptions } from './transport.js'
 export { RpcFetchError, IndexedDbError } from './errors.js'
+export { electLeader, leaderExists, WebLocksUnavailableError, ElectionAbortedError, type LeaderLock, type ElectLeaderOptions } from './leader.js'
+export { serveRpc, createRpcClient, NoLeaderError, RpcTimeoutError, RpcAbortedError, RpcRemoteError, type RpcApi, type RpcClient, type RpcServer, type RpcCallOptions } from './rpc.js'
 
 /** Options of startBrowserLightNode. */
 export interface BrowserLightNodeOptions {
@@ -28,6 +32,8 @@ export interface BrowserLightNodeOptions {
   dbName?: string
   /** Debug lines; default none. */
   log?: (message: string) => void
+  /** Set `window.glowmesh` to the node; default true (startBrowserTab sets its own). */
+  expose?: boolean
 }
 
 /** What `window.glowmesh` holds (and startBrowserLightNode returns). */
@@ -45,7 +51,7 @@ export interface BrowserLightNode {
 }
 
 declare global {
-  interface Window { glowmesh?: BrowserLightNode }
+  interface Window { glowmesh?: BrowserLightNode | BrowserTab }
 }
 
 const IDENTITY_KEY = 'identity/ed25519-seed'
@@ -112,11 +118,149 @@ export async function startBrowserLightNode (options: BrowserLightNodeOptions): 
         if (typeof window !== 'undefined' && window.glowmesh === handle) delete window.glowmesh
       }
     }
-    if (typeof window !== 'undefined') window.glowmesh = handle
+    if (typeof window !== 'undefined' && options.expose !== false) window.glowmesh = handle
     return handle
   } catch (err) {
     await transport?.close().catch(() => {})
     await store.close().catch(() => {})
     throw err
   }
+}
+
+/** What the leader serves to follower tabs over BroadcastChannel (the same calls as the leader's). */
+export interface LeaderApi {
+  [method: string]: (...args: any[]) => unknown
+  status: () => LightStatus
+  headers: () => AcceptedHeader[]
+  resumedFrom: () => number
+}
+
+/** Options of startBrowserTab: startBrowserLightNode's, plus the election. */
+export interface BrowserTabOptions extends BrowserLightNodeOptions {
+  /** Web Lock and BroadcastChannel name; default `glowmesh-<first 16 hex of the genesis hash>`. */
+  channel?: string
+  /** Called when this tab becomes leader and its node has started (also on a hand-over). */
+  onLeader?: (node: BrowserLightNode) => void
+  /** Called when this tab won the lock but its node failed to start (the lock is released again). */
+  onError?: (err: Error) => void
+  /** How often a follower refreshes its snapshot from the leader; default 250 ms. */
+  pollMs?: number
+}
+
+/** One tab of the origin (`window.glowmesh`): the leader runs the node, followers read it over the RPC. */
+export interface BrowserTab {
+  readonly role: 'leader' | 'follower'
+  /** Leader: the node's status. Follower: the leader's, as last read over the RPC (refreshed every pollMs). */
+  status: () => LightStatus
+  /** Leader: the node's header log. Follower: the leader's, as last read over the RPC. */
+  headers: () => AcceptedHeader[]
+  /** The leader node's height restored from IndexedDB at its start. */
+  readonly resumedFrom: number
+  /** When this tab became leader (performance.now()), if it has. */
+  readonly leaderSince?: number
+  /** The node, in the leader tab. */
+  readonly node?: BrowserLightNode
+  /** A fresh answer: the node's in the leader, the leader's over the RPC in a follower (NoLeaderError, RpcTimeoutError, RpcAbortedError). */
+  request: <M extends 'status' | 'headers' | 'resumedFrom'>(method: M, options?: RpcCallOptions) => Promise<ReturnType<LeaderApi[M]>>
+  /** Stops the node (leader) or the polling (follower) and leaves the election. */
+  stop: () => Promise<void>
+}
+
+const EMPTY_STATUS: LightStatus = { peerId: '', peers: 0, verifiedHeight: 0, sampledBlocks: 0, lastConfidence: 0, cachedBytes: 0, challengesAnswered: 0, challengesFailed: 0 }
+
+/**
+ * Joins this origin's tabs (DESIGN §7): a follower at once, reading the leader over BroadcastChannel; the leader once it holds the
+ * Web Lock, when it starts the node with the IndexedDB identity and cache (so a new leader resumes, not re-verifies).
+ * Sets window.glowmesh once it can answer (leader: node started; follower: first answer from the leader).
+ * @example
+ * const tab = startBrowserTab({ rpcUrl: 'http://127.0.0.1:26650', genesisHash: '0x1f…', onLeader: (gm) => console.log(gm.resumedFrom) })
+ * tab.role              // 'follower' until the leader tab closes, then 'leader'
+ * tab.status().verifiedHeight
+ */
+export function startBrowserTab (options: BrowserTabOptions): BrowserTab {
+  const name = options.channel ?? `glowmesh-${options.genesisHash.slice(2, 18)}`
+  const lockName = `${name}/leader`
+  const abort = new AbortController()
+  const rpc: RpcClient<LeaderApi> = createRpcClient<LeaderApi>(`${name}/rpc`, { lockName })
+  let role: 'leader' | 'follower' = 'follower'
+  let node: BrowserLightNode | undefined
+  let server: RpcServer | undefined
+  let lock: LeaderLock | undefined
+  let leaderSince: number | undefined
+  let snapshot: { status: LightStatus, headers: AcceptedHeader[], resumedFrom: number } = { status: EMPTY_STATUS, headers: [], resumedFrom: 0 }
+  let stopped = false
+
+  const pollMs = options.pollMs ?? 250
+  let polls = 0
+  const poll = async (): Promise<void> => {
+    if (role !== 'follower' || stopped) return
+    const signal = abort.signal
+    try {
+      const status = await rpc.call('status', [], { timeoutMs: 2000, signal })
+      const headers = polls % 4 === 0 ? await rpc.call('headers', [], { timeoutMs: 2000, signal }) : snapshot.headers
+      const resumedFrom = polls % 4 === 0 ? await rpc.call('resumedFrom', [], { timeoutMs: 2000, signal }) : snapshot.resumedFrom
+      if (role === 'follower') { snapshot = { status, headers, resumedFrom }; expose() }
+      polls++
+    } catch (err) {
+      options.log?.(`follower: ${(err as Error).name}: ${(err as Error).message}`)
+    }
+  }
+  const pollLoop = async (): Promise<void> => {
+    while (role === 'follower' && !stopped) {
+      await poll()
+      await new Promise((resolve) => setTimeout(resolve, pollMs))
+    }
+  }
+
+  const run = async (): Promise<void> => {
+    while (!stopped) {
+      try { lock = await electLeader({ name: lockName, signal: abort.signal }) } catch { return }
+      try {
+        node = await startBrowserLightNode({ ...options, expose: false })
+      } catch (err) {
+        lock.release()
+        lock = undefined
+        options.onError?.(err as Error)
+        return
+      }
+      const n = node
+      role = 'leader'
+      leaderSince = performance.now()
+      server = serveRpc<LeaderApi>(`${name}/rpc`, { status: () => n.status(), headers: () => n.headers(), resumedFrom: () => n.resumedFrom })
+      expose()
+      options.onLeader?.(n)
+      return
+    }
+  }
+
+  const tab: BrowserTab = {
+    get role () { return role },
+    status: () => node?.status() ?? snapshot.status,
+    headers: () => node?.headers() ?? snapshot.headers,
+    get resumedFrom () { return node?.resumedFrom ?? snapshot.resumedFrom },
+    get leaderSince () { return leaderSince },
+    get node () { return node },
+    async request (method, callOptions) {
+      if (node !== undefined) {
+        const n = node
+        const api: LeaderApi = { status: () => n.status(), headers: () => n.headers(), resumedFrom: () => n.resumedFrom }
+        return api[method]() as ReturnType<LeaderApi[typeof method]>
+      }
+      return await rpc.call(method, undefined, callOptions) as ReturnType<LeaderApi[typeof method]>
+    },
+    async stop () {
+      stopped = true
+      abort.abort()
+      rpc.close()
+      server?.close()
+      await node?.stop()
+      lock?.release()
+      if (typeof window !== 'undefined' && window.glowmesh === tab) delete window.glowmesh
+    }
+  }
+  // exposed once it can answer: as leader when the node has started, as follower after the first answer from the leader
+  function expose (): void { if (typeof window !== 'undefined' && !stopped) window.glowmesh = tab }
+  void run()
+  void pollLoop()
+  return tab
 }
