@@ -34,6 +34,11 @@ describe('devnet', () => {
     const start = (await devnet.rpc(0).status()).height
     await devnet.waitForHeight(start + 5)
     for (let i = 0; i < 4; i++) {
+      // CometBFT's peer links may still be (re)forming on a loaded machine: wait for all three.
+      for (let t = 0; (await devnet.rpc(i).status()).peers !== 3; t++) {
+        if (t > 150) throw new Error(`node${i} never reached 3 CometBFT peers`)
+        await new Promise((resolve) => setTimeout(resolve, 200))
+      }
       const st = await devnet.rpc(i).status()
       expect(st.height).toBeGreaterThan(start)
       expect(st.validators).toHaveLength(4)
