@@ -14,7 +14,9 @@ export default defineConfig({
       { test: { ...shared, name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 60_000 } },
       { test: { ...shared, name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 300_000, fileParallelism: false } },
       // real headless Chromium (playwright-core, test/helpers/chromium.ts) against a real devnet
-      { test: { ...shared, name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 240_000, fileParallelism: false } }
+      { test: { ...shared, name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 240_000, fileParallelism: false } },
+      // the edge: the worker in real workerd (miniflare) and the WebSocket transport, against a real devnet
+      { test: { ...shared, name: 'edge', include: ['test/edge/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 300_000, fileParallelism: false } }
     ]
   }
 })

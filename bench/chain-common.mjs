@@ -1,11 +1,11 @@
 // Shared by bench/chain-*.mjs (not a benchmark itself: run.mjs skips it): a real glowmesh devnet in
 // a temp home on free ports, CometBFT's NewBlock stream, quantiles, signed transfers.
-import { createServer } from 'node:net'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import { runDevnet } from '../dist/fullnode/devnet-run.js'
+import { freeBasePort } from '../dist/fullnode/ports.js'
 import { createRpcClient } from '../dist/fullnode/rpc/client.js'
 import { encodeTx, signTx, keyFromFile, generateKey, encodeBody } from '../dist/protocol/chain/index.js'
 import { fromHex } from '../dist/protocol/bytes.js'
@@ -13,20 +13,7 @@ import { fromHex } from '../dist/protocol/bytes.js'
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 export const q = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor(p / 100 * s.length))] }
 
-async function portFree (port) {
-  return await new Promise((resolve) => { const s = createServer(); s.once('error', () => resolve(false)); s.listen(port, '127.0.0.1', () => s.close(() => resolve(true))) })
-}
-
-/** A base port whose 10·n ports are free. */
-export async function freeBasePort (nodes) {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 400) * 100
-    let ok = true
-    for (let i = 0; i < nodes * 10 && ok; i++) ok = await portFree(base + i)
-    if (ok) return base
-  }
-  throw new Error('no free port range')
-}
+export { freeBasePort }
 
 /** Starts a 4-validator devnet of real `glowmesh node` processes; `stop()` kills them and removes the home. */
 export async function startBenchDevnet ({ blockTimeMs, validators = 4 }) {

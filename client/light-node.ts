@@ -14,7 +14,9 @@ import { HeaderLog } from './header-log.js'
 import { HeaderSync } from './header-sync.js'
 import { PeerBook } from './peers.js'
 import { Sampler, type SamplerStats } from './sampler.js'
-import type { AcceptedHeader, LightStatus, LightStore, LightTransport, StorageContributor } from './types.js'
+import type { CellCache } from './cell-cache.js'
+import { createQueries, type AvailabilityReport, type LightQueries } from './api.js'
+import type { AcceptedHeader, LightStatus, LightStore, LightTransport, PeerOffence, StorageContributor } from './types.js'
 
 /** Two weeks: CometBFT's usual trusting period (below a three-week unbonding period). */
 export const DEFAULT_TRUSTING_PERIOD_MS = 14 * 86_400_000
@@ -29,6 +31,8 @@ export interface LightNodeOptions {
   kzg?: KzgCellVerifier
   /** Storage contribution (client/storage), started after the first verified header. */
   storage?: StorageContributor
+  /** Where verified cells are kept to serve other light nodes (cell-cache.ts openCellCache); default none. */
+  cells?: CellCache
   /** Columns sampled per block; default 16. */
   sampleCount?: number
   /** How long a verified header may anchor verification; default 14 days. */
@@ -78,6 +82,16 @@ export interface LightNode {
   samplingStats: () => SamplerStats & { backlog: number }
   /** Resolves once verifiedHeight ≥ height. */
   waitForHeight: (height: number, options?: { signal?: AbortSignal }) => Promise<void>
+  /** The verified header at a height (client/api.ts): logged, or verified now; never one peer's word. */
+  verifyHeader: (height: number, options?: { signal?: AbortSignal }) => Promise<AcceptedHeader>
+  /** Samples (or reuses the sampler's result for) a height: a report with confidence and cost (client/api.ts). */
+  checkAvailability: (height: number, options?: { signal?: AbortSignal }) => Promise<AvailabilityReport>
+  /** Availability reports of the newest sampled heights, newest last (the dashboard's chart). */
+  recentAvailability: (limit?: number) => AvailabilityReport[]
+  /** Asks ONE peer (full node or browser) for columns of a recently verified height and verifies them like any sample (sampler.ts sampleFrom). */
+  sampleFrom: (peer: string, height: number, columns: number[], options?: { signal?: AbortSignal }) => Promise<{ height: number, columns: number[], blobs: number, peer: string }>
+  /** Reports a peer through the node's peer book (quarantine, transport, `peer:report` event), e.g. fetchFile's 'bad-segment'. */
+  reportPeer: (peer: string, offence: PeerOffence, detail: string) => void
 }
 
 /**
@@ -101,6 +115,7 @@ export function createLightNode (options: LightNodeOptions): LightNode {
   let sync: HeaderSync | undefined
   let headerLog: HeaderLog | undefined
   let sampler: Sampler | undefined
+  let queries: LightQueries | undefined
   let state: 'new' | 'starting' | 'running' | 'stopped' = 'new'
   let storageStarted = false
   const headerListeners = new Set<(h: AcceptedHeader) => void>()
@@ -159,14 +174,22 @@ export function createLightNode (options: LightNodeOptions): LightNode {
       const log = await HeaderLog.open(store, genesis.hash)
       headerLog = log
       const nodeId = new TextEncoder().encode(transport.localPeerId())
-      sampler = new Sampler({ transport, kzg, peers, emitter, debug, nodeId }, {
+      const samplerOptions = {
         sampleCount: options.sampleCount ?? 16,
         samplePeers: options.samplePeers ?? 3,
         sampleAttempts: options.sampleAttempts ?? 3,
         retryDelayMs: options.retryDelayMs ?? 500,
         requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
         concurrency: options.sampleConcurrency ?? 2
+      }
+      queries = createQueries({ transport, kzg, peers, emitter, debug, nodeId, cells: options.cells, log, chainId: genesis.chainId, trusted: () => sync?.trusted, waitForHeight: async (h, o) => { await node.waitForHeight(h, o) } }, {
+        trustingPeriodMs: options.trustingPeriodMs ?? DEFAULT_TRUSTING_PERIOD_MS,
+        maxClockDriftMs: options.maxClockDriftMs ?? DEFAULT_MAX_CLOCK_DRIFT_MS,
+        requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+        now,
+        sampler: samplerOptions
       })
+      sampler = new Sampler({ transport: queries.meteredTransport, kzg, peers, emitter, debug, nodeId, cells: options.cells }, samplerOptions)
       const s = sampler
       sync = new HeaderSync({
         transport,
@@ -232,6 +255,14 @@ export function createLightNode (options: LightNodeOptions): LightNode {
     headers: () => headerLog?.all() ?? [],
     on: (event, fn) => emitter.on(event, fn),
     trusted: () => sync?.trusted,
+    verifyHeader: async (height, o) => { if (queries === undefined || state === 'stopped') throw new LightNodeStateError(`verifyHeader on a ${state} light node`); return await queries.verifyHeader(height, o) },
+    checkAvailability: async (height, o) => { if (queries === undefined || state === 'stopped') throw new LightNodeStateError(`checkAvailability on a ${state} light node`); return await queries.checkAvailability(height, o) },
+    recentAvailability: (limit) => queries?.recentAvailability(limit) ?? [],
+    reportPeer: (peer, offence, detail) => { peers.report(peer, offence, detail) },
+    sampleFrom: async (peer, height, columns, o) => {
+      if (sampler === undefined || state === 'stopped') throw new LightNodeStateError(`sampleFrom on a ${state} light node`)
+      return await sampler.sampleFrom(peer, BigInt(height), columns, o?.signal === undefined ? signal : AbortSignal.any([signal, o.signal]))
+    },
     samplingStats: () => ({ ...(sampler?.stats ?? { sampledBlocks: 0, emptyBlocks: 0, unavailableBlocks: 0, lastConfidence: 0, lastSampledHeight: 0 }), backlog: sampler?.backlog ?? 0 }),
 
     async waitForHeight (height, o = {}) {

@@ -10,12 +10,14 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { concatBytes, equalBytes } from '../protocol/bytes.js'
 import type { Header } from '../protocol/chain/index.js'
 import { confidence, sampleColumns, verifyColumn, type KzgCellVerifier } from '../protocol/da/index.js'
-import { NoPeersError } from './errors.js'
+import { InvalidSampleResponseError, NoPeersError } from './errors.js'
 import type { Emitter } from './events.js'
 import type { PeerBook } from './peers.js'
 import { offenceOf } from './header-sync.js'
 import { EMPTY_DATA_HASH, checkSampleResponse, type CheckedSample, type ProvenBlob } from './sample-check.js'
 import type { LightTransport, PeerOffence, PeerRef } from './types.js'
+import { CellsNotHeldError, SampleRefusedError, type CellCache, type VerifiedSample } from './cell-cache.js'
+import type { SampleResponse } from '../protocol/wire/index.js'
 
 /** Tunables of the sampler (defaults in createLightNode). */
 export interface SamplerOptions {
@@ -40,6 +42,8 @@ export interface SamplerComponents {
   debug: (m: string) => void
   /** Our node id (bytes), mixed into the column seed. */
   nodeId: Uint8Array
+  /** Where verified cells are kept and served from (cell-cache.ts); none = not kept. */
+  cells?: CellCache
 }
 
 /** Counters the status object shows. */
@@ -54,7 +58,7 @@ export interface SamplerStats {
 /** Outcome of sampling one block. */
 export type SampleOutcome =
   | { kind: 'empty' }
-  | { kind: 'sampled', confidence: number, columns: number[], peers: PeerRef[], blobs: number }
+  | { kind: 'sampled', confidence: number, columns: number[], peers: PeerRef[], blobs: number, sample?: VerifiedSample }
   | { kind: 'unavailable', missing: number[], reason: string }
 
 const sleep = async (ms: number, signal: AbortSignal): Promise<void> => {
@@ -73,6 +77,8 @@ const sleep = async (ms: number, signal: AbortSignal): Promise<void> => {
 export class Sampler {
   readonly stats: SamplerStats = { sampledBlocks: 0, emptyBlocks: 0, unavailableBlocks: 0, lastConfidence: 0, lastSampledHeight: 0 }
   private readonly pending = new Map<bigint, Header>()
+  /** Recently verified headers (bounded) for sampleFrom. */
+  private readonly recent = new Map<bigint, Header>()
   private wake: (() => void) | undefined
   private active = 0
 
@@ -80,6 +86,9 @@ export class Sampler {
 
   /** Queues a verified header for sampling. */
   enqueue (header: Header): void {
+    this.recent.delete(header.height)
+    this.recent.set(header.height, header)
+    if (this.recent.size > 2048) this.recent.delete(this.recent.keys().next().value!)
     this.pending.set(header.height, header)
     this.wake?.()
   }
@@ -142,6 +151,7 @@ export class Sampler {
       return
     }
     this.stats.sampledBlocks++
+    if (out.sample !== undefined) this.c.cells?.put(out.sample).catch((error) => { this.c.emitter.emit('error', { error, during: 'sample' }) })
     if (h >= this.stats.lastSampledHeight) {
       this.stats.lastSampledHeight = h
       this.stats.lastConfidence = out.confidence
@@ -168,6 +178,8 @@ export class Sampler {
     // per column: the peers already tried, and the verified answer (with the blob keys it covers)
     const tried = new Map<number, Set<PeerRef>>(columns.map(c => [c, new Set()]))
     const verified = new Map<number, { peer: PeerRef, keys: Set<string> }>()
+    // per verified column: its cells in its response's blob order, and that response (kept for the cell cache)
+    const kept = new Map<number, { order: string[], cells: Uint8Array[], proofs: Uint8Array[], res: SampleResponse }>()
     let lastReason = 'no peer served the columns'
 
     for (let round = 0; round < this.o.sampleAttempts; round++) {
@@ -189,7 +201,7 @@ export class Sampler {
           }
           const checked = checkSampleResponse(res, { height, dataHash, columns: cols })
           answered.add(peer)
-          return { peer, cols, checked }
+          return { peer, cols, checked, res }
         } catch (err) {
           if (signal.aborted) throw err
           lastReason = `${peer}: ${(err as Error)?.message ?? String(err)}`
@@ -199,7 +211,11 @@ export class Sampler {
           return undefined
         }
       }))
-      const ok = results.filter((r): r is { peer: PeerRef, cols: number[], checked: CheckedSample } => r !== undefined)
+      const ok = results.filter((r): r is { peer: PeerRef, cols: number[], checked: CheckedSample, res: SampleResponse } => r !== undefined)
+      const keep = (r: { checked: CheckedSample, res: SampleResponse }, c: number): void => {
+        const col = r.checked.columns.get(c)!
+        kept.set(c, { order: r.checked.blobs.map(b => b.key), cells: col.cells, proofs: col.proofs, res: r.res })
+      }
       for (const r of ok) for (const b of r.checked.blobs) union.set(b.key, b)
       for (const r of ok) {
         const keys = new Set(r.checked.blobs.map(b => b.key))
@@ -228,7 +244,7 @@ export class Sampler {
         } catch (err) {
           if (signal.aborted) throw err
         }
-        if (allGood) { for (const c of r.cols) verified.set(c, { peer: r.peer, keys }); continue }
+        if (allGood) { for (const c of r.cols) { verified.set(c, { peer: r.peer, keys }); keep(r, c) } continue }
         for (const c of r.cols) {
           const col = r.checked.columns.get(c)!
           let good = false
@@ -238,8 +254,7 @@ export class Sampler {
             if (signal.aborted) throw err
             lastReason = `${r.peer}: column ${c}: ${(err as Error).message}`
           }
-          if (good) verified.set(c, { peer: r.peer, keys })
-          else {
+          if (good) { verified.set(c, { peer: r.peer, keys }); keep(r, c) } else {
             lastReason = `${r.peer}: column ${c} fails KZG verification`
             this.report(r.peer, 'bad-sample', `height ${height}: column ${c} fails KZG verification`)
             break
@@ -253,7 +268,54 @@ export class Sampler {
     const missing = columns.filter(c => !verified.has(c))
     if (missing.length > 0) return { kind: 'unavailable', missing, reason: lastReason }
     if (union.size === 0) return { kind: 'empty' }
-    return { kind: 'sampled', confidence: confidence(columns.length), columns, peers: [...new Set([...verified.values()].map(v => v.peer))], blobs: union.size }
+    return { kind: 'sampled', confidence: confidence(columns.length), columns, peers: [...new Set([...verified.values()].map(v => v.peer))], blobs: union.size, sample: this.assemble(height, columns, kept) }
+  }
+
+  // The verified pieces in one blob order (the first column's response's), for the cell cache.
+  private assemble (height: bigint, columns: number[], kept: Map<number, { order: string[], cells: Uint8Array[], proofs: Uint8Array[], res: SampleResponse }>): VerifiedSample | undefined {
+    const ref = kept.get(columns[0])
+    if (ref === undefined) return undefined
+    const out: VerifiedSample = { height, blobs: ref.res.blobs, txs: ref.res.txs, columns: [] }
+    for (const c of columns) {
+      const k = kept.get(c)
+      if (k === undefined) return undefined
+      const at = ref.order.map(key => k.order.indexOf(key))
+      if (at.some(i => i < 0) || k.order.length !== ref.order.length) return undefined
+      out.columns.push({ index: c, cells: at.map(i => k.cells[i]), proofs: at.map(i => k.proofs[i]) })
+    }
+    return out
+  }
+
+  /**
+   * Asks ONE peer (a full node or a browser light node) for `columns` of a verified height and checks
+   * the answer like any sample (inclusion under data_hash, then one KZG batch); a wrong answer is
+   * reported 'bad-sample' and throws InvalidSampleResponseError, a refusal throws SampleRefusedError.
+   */
+  async sampleFrom (peer: PeerRef, height: bigint, columns: number[], signal: AbortSignal): Promise<{ height: number, columns: number[], blobs: number, peer: PeerRef }> {
+    const header = this.recent.get(height)
+    if (header === undefined) throw new CellsNotHeldError(`height ${height} is not a recently verified header of this node`)
+    const res = await this.c.transport.sample(peer, height, columns, { signal: AbortSignal.any([signal, AbortSignal.timeout(this.o.requestTimeoutMs)]) })
+    if (res?.status !== 'OK') throw new SampleRefusedError(peer, String(res?.status), res?.message ?? '')
+    let checked: CheckedSample
+    try { checked = checkSampleResponse(res, { height, dataHash: header.dataHash, columns }) } catch (err) {
+      this.report(peer, 'bad-sample', `height ${height}: ${(err as Error).message}`)
+      throw err
+    }
+    const commitments = checked.blobs.map(b => b.commitment)
+    if (commitments.length > 0) {
+      const batch = { commitments: [] as Uint8Array[], cellIndices: [] as number[], cells: [] as Uint8Array[], proofs: [] as Uint8Array[] }
+      for (const c of columns) {
+        const col = checked.columns.get(c)!
+        commitments.forEach((cm, i) => { batch.commitments.push(cm); batch.cellIndices.push(c); batch.cells.push(col.cells[i]); batch.proofs.push(col.proofs[i]) })
+      }
+      let good = false
+      try { good = await this.c.kzg.verifyCells(batch, { signal }) } catch (err) { if (signal.aborted) throw err }
+      if (!good) {
+        this.report(peer, 'bad-sample', `height ${height}: columns fail KZG verification`)
+        throw new InvalidSampleResponseError(`height ${height}: columns from ${peer} fail KZG verification`)
+      }
+    }
+    return { height: Number(height), columns: columns.slice(), blobs: checked.blobs.length, peer }
   }
 
   // Spreads columns over peers, round robin over a shuffled list: the first round over ≥ 2 peers

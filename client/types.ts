@@ -5,6 +5,7 @@
  */
 import type { LightBlock } from '../protocol/chain/index.js'
 import type { SampleResponse, Challenge, ChallengeAnswer } from '../protocol/wire/index.js'
+import type { MerkleProof } from '../protocol/storage/merkle.js'
 
 /** Every wait takes a signal. */
 export interface WaitOptions { signal?: AbortSignal }
@@ -30,6 +31,10 @@ export interface LightTransport {
   sample: (peer: PeerRef, height: bigint, columns: number[], options?: WaitOptions) => Promise<SampleResponse>
   /** 256 KiB of the flow at a segment-aligned chunk position, with what proves it (for sealing). */
   flowSegment?: (peer: PeerRef, position: number, options?: WaitOptions) => Promise<{ bytes: Uint8Array, proof?: unknown }>
+  /** Segment `index` of the file with 0G root `root` and its proof, unverified (fetchFile checks it against the root). */
+  segment?: (peer: PeerRef, root: Uint8Array, index: number, options?: WaitOptions) => Promise<{ bytes: Uint8Array, proof: MerkleProof }>
+  /** Other light nodes connected now (browsers over WebRTC); they serve the samples and segments they hold. */
+  lightPeers?: () => PeerRef[]
   /** Relays a signed transaction; resolves with CheckTx's answer. */
   submitTx: (peer: PeerRef, tx: Uint8Array, options?: WaitOptions) => Promise<{ txHash: Uint8Array, code: number, log: string }>
   /** ABCI query with an MPT proof (checked by the core against a verified app hash). */

@@ -1,86 +1,115 @@
 // The glowmesh demo dashboard: this tab joins the origin's light node (startBrowserTab: the leader tab
-// runs it, other tabs follow over BroadcastChannel) against ?rpc=URL pinned to ?genesis=HASH, and
-// renders its status once a second. Plain DOM + inline SVG; window.glowmesh is set by startBrowserTab.
-import { startBrowserTab } from '../client/browser/index.js'
+// runs it, other tabs follow over BroadcastChannel) against ?rpc=URL pinned to ?genesis=HASH and shows
+// it live: peers by transport, verified height, DA confidence per block, storage contribution
+// (challenges, latency, rewards), file upload and a block check through the library calls. Every
+// panel reads the same API in leader and follower tabs; a call this build lacks shows "not available".
+import { startBrowserTab, type BrowserTab } from '../client/browser/index.js'
 import type { AcceptedHeader, LightStatus } from '../client/types.js'
+import { renderConfidence, renderHeight, renderLatency, type ConfidencePoint } from './charts.js'
+import { ago, errLine, esc, fmtBytes, fmtInt, fmtUnits, formatConfidence, percentile, shortHash, shortPeer } from './format.js'
+import { setupActions } from './actions.js'
 
 const params = new URLSearchParams(location.search)
 const rpcUrl = params.get('rpc') ?? ''
 const genesisHash = params.get('genesis') ?? ''
 const $ = (id: string): HTMLElement => document.getElementById(id)!
 
+interface PeerRow { peerId: string, kind: 'full' | 'browser', transport: string }
+interface ChallengeRow { id: string, ok: boolean, latencyMs: number, at: number }
+interface ContributionView { state: string, pledgeBytes: number, registered: boolean, sectors: number, cachedBytes: number, rewards: string, penalties?: string, challenges: ChallengeRow[], refetches?: number, lastError?: { name: string, message: string, at: number } }
+/** A panel's data: a value, "not available in this build", or not read yet. */
+type Maybe<T> = { ok: true, value: T } | { ok: false, why: string } | undefined
+
 /** Verified height once a second, last minute. */
 const history: Array<{ t: number, h: number }> = []
 let failure: string | undefined
+let chainId = ''
+let avail: Maybe<ConfidencePoint[]>
+let peers: Maybe<PeerRow[]>
+let contribution: Maybe<ContributionView>
+let lastHeight = 0
+let lastHeightAt = 0
 
 $('rpc').textContent = rpcUrl || '(none: add ?rpc=…&genesis=…)'
-fetch(new URL('/genesis', rpcUrl || location.href)).then(async (r) => await r.json()).then((g: { chainId?: unknown }) => {
-  if (typeof g.chainId === 'string') $('chain').textContent = g.chainId
+fetch(new URL('/genesis', rpcUrl || location.href)).then(async (r) => await r.json()).then((g: { chainId?: unknown, chain_id?: unknown }) => {
+  const id = g.chainId ?? g.chain_id
+  if (typeof id === 'string') { chainId = id; $('chain').textContent = id }
 }).catch(() => { $('chain').textContent = 'chain unknown' })
 
 const tab = startBrowserTab({
   rpcUrl,
   genesisHash,
-  onError (err: Error & { code?: string }) {
-    failure = `${err.name}${err.code !== undefined ? ` (${err.code})` : ''}: ${err.message}`
-    render()
-  }
+  onError (err: Error) { failure = errLine(err); render() }
 })
+/** The forwarded calls, looked up by name (a build may lack some: the answer is then NotSupportedError). */
+const api = tab as unknown as Record<string, ((...args: any[]) => Promise<any>) | undefined>
 
-const fmtInt = (n: number): string => n.toLocaleString('en-US')
-const shortHash = (h: string): string => h.length > 14 ? `${h.slice(0, 8)}…${h.slice(-6)}` : h
-const shortPeer = (p: string): string => p.length > 14 ? `${p.slice(0, 6)}…${p.slice(-6)}` : (p || '—')
-
-/** 1 − 10⁻ⁿ as a percentage with enough digits to show n, truncated (never rounded up to 100 %). */
-function formatConfidence (c: number): { text: string, nines: string } {
-  if (!(c > 0)) return { text: '—', nines: 'no data block sampled yet' }
-  if (c >= 1) return { text: '100 %', nines: '1 − 0' }
-  const n = -Math.log10(1 - c)
-  const digits = Math.min(10, Math.max(1, Math.ceil(n - 1e-6) - 2))
-  const scale = 10 ** digits
-  return { text: `${(Math.floor(c * 100 * scale) / scale).toFixed(digits)} %`, nines: `1 − 10^−${n.toFixed(1)}` }
-}
-
-function fmtBytes (n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB']
-  let i = 0
-  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++ }
-  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`
-}
-
-function ago (iso: string): string {
-  const t = Date.parse(iso)
-  if (Number.isNaN(t)) return '—'
-  const s = Math.max(0, Math.round((Date.now() - t) / 1000))
-  return s < 60 ? `${s}s ago` : `${Math.floor(s / 60)}m ago`
-}
-
-function renderChart (): void {
-  const svg = $('chart')
-  const W = 600; const H = 160; const pad = 6
-  const now = Date.now()
-  const pts = history.filter(p => now - p.t <= 60_000)
-  if (pts.length === 0) { svg.innerHTML = ''; return }
-  const lo = Math.min(...pts.map(p => p.h)); const hi = Math.max(...pts.map(p => p.h))
-  const base = Math.max(0, lo - Math.max(1, Math.round((hi - lo) * 0.15)))
-  const span = Math.max(1, hi - base)
-  const slot = W / 60; const bw = slot * 0.62
-  const y = (h: number): number => H - pad - ((h - base) / span) * (H - 2 * pad)
-  const parts: string[] = ['<defs><linearGradient id="bar" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="#5eead4"/><stop offset="1" stop-color="#5eead4" stop-opacity="0.15"/></linearGradient></defs>']
-  for (const g of [0.25, 0.5, 0.75]) parts.push(`<line x1="0" x2="${W}" y1="${(H * g).toFixed(1)}" y2="${(H * g).toFixed(1)}" class="grid-line"/>`)
-  const line: string[] = []
-  for (const p of pts) {
-    const x = W - ((now - p.t) / 60_000) * W - slot / 2
-    const top = y(p.h)
-    parts.push(`<rect x="${(x - bw / 2).toFixed(1)}" y="${top.toFixed(1)}" width="${bw.toFixed(1)}" height="${(H - top).toFixed(1)}" rx="1.5" fill="url(#bar)"/>`)
-    line.push(`${x.toFixed(1)},${top.toFixed(1)}`)
+async function read<T> (method: string, ...args: unknown[]): Promise<Maybe<T>> {
+  const fn = api[method]
+  if (typeof fn !== 'function') return { ok: false, why: 'not available in this build' }
+  try { return { ok: true, value: await fn(...args) as T } } catch (err) {
+    const code = (err as { code?: string }).code
+    if (code === 'NOT_SUPPORTED') return { ok: false, why: 'not available in this build' }
+    if (code === 'NO_LEADER' || code === 'RPC_TIMEOUT') return undefined // hand-over: keep the last values
+    return { ok: false, why: errLine(err) }
   }
-  if (line.length > 1) parts.push(`<polyline points="${line.join(' ')}" class="spark"/>`)
-  parts.push(`<text x="6" y="14" class="chart-label">${fmtInt(hi)}</text><text x="6" y="${H - 8}" class="chart-label">${fmtInt(base)}</text>`)
-  svg.innerHTML = parts.join('')
-  const first = pts[0]; const last = pts[pts.length - 1]
-  const secs = (last.t - first.t) / 1000
-  $('rate').textContent = secs >= 5 ? `${((last.h - first.h) / secs * 60).toFixed(0)} blocks/min` : ''
+}
+
+let refreshing = false
+async function refresh (): Promise<void> {
+  if (refreshing || window.glowmesh === undefined) return
+  refreshing = true
+  try {
+    const [a, p, c] = await Promise.all([read<ConfidencePoint[]>('recentAvailability', 32), read<PeerRow[]>('peerInfo'), read<ContributionView>('contribution')])
+    avail = a ?? avail; peers = p ?? peers; contribution = c ?? contribution
+  } finally { refreshing = false }
+}
+
+const TRANSPORTS: Array<[string, string]> = [['websockets', 'WebSockets'], ['webrtc-direct', 'WebRTC-direct'], ['webrtc', 'WebRTC (browser)'], ['circuit-relay', 'Circuit relay']]
+
+function renderPeers (s: LightStatus): void {
+  const box = $('transports'); const list = $('peer-list')
+  if (peers === undefined || !peers.ok) {
+    $('peers-sub').textContent = 'libp2p connections'
+    $('peers-total').textContent = ''
+    box.innerHTML = `<div class="na">${peers === undefined ? 'reading…' : `Per-transport detail ${esc(peers.why)} — ${fmtInt(s.peers)} full-node connection(s)`}</div>`
+    list.innerHTML = ''
+    return
+  }
+  const rows = peers.value
+  const full = rows.filter(r => r.kind === 'full').length
+  $('peers-sub').textContent = `${full} full node${full === 1 ? '' : 's'} · ${rows.length - full} browser${rows.length - full === 1 ? '' : 's'}`
+  $('peers-total').textContent = `${rows.length} open`
+  const max = Math.max(1, ...TRANSPORTS.map(([t]) => rows.filter(r => r.transport === t).length))
+  box.innerHTML = TRANSPORTS.map(([t, label]) => {
+    const f = rows.filter(r => r.transport === t && r.kind === 'full').length
+    const b = rows.filter(r => r.transport === t && r.kind === 'browser').length
+    return `<div class="tr" data-transport="${t}" data-count="${f + b}"><span class="tl">${label}</span><span class="tb"><i class="full" style="width:${(f / max) * 100}%"></i><i class="browser" style="width:${(b / max) * 100}%"></i></span><span class="tn">${f + b === 0 ? '<span class="muted">0</span>' : `${f ? `${f} full` : ''}${f && b ? ' · ' : ''}${b ? `${b} browser` : ''}`}</span></div>`
+  }).join('')
+  list.innerHTML = rows.slice(0, 6).map(r => `<li><span class="mono" title="${esc(r.peerId)}">${esc(shortPeer(r.peerId))}</span><span class="pill kind-${r.kind}">${r.kind === 'full' ? 'full node' : 'browser'}</span><span class="pill t">${esc(r.transport)}</span></li>`).join('') +
+    (rows.length > 6 ? `<li class="muted">+ ${rows.length - 6} more</li>` : '')
+}
+
+function renderContribution (s: LightStatus): void {
+  const na = contribution !== undefined && !contribution.ok ? contribution.why : undefined
+  const c = contribution?.ok === true ? contribution.value : undefined
+  const st = $('contrib-state')
+  st.textContent = c?.state ?? (na !== undefined ? 'n/a' : '…'); st.dataset.state = c?.state ?? 'na'
+  $('pledge').textContent = c === undefined ? (na ?? '—') : c.pledgeBytes > 0 ? fmtBytes(c.pledgeBytes) : 'none'
+  $('registered').textContent = c === undefined ? '—' : `${c.registered ? 'yes' : 'no'} · ${fmtInt(c.sectors)}`
+  $('answered').textContent = fmtInt(s.challengesAnswered)
+  $('failed').textContent = fmtInt(s.challengesFailed)
+  $('failed').classList.toggle('bad', s.challengesFailed > 0)
+  const lat = (c?.challenges ?? []).filter(x => x.ok).map(x => x.latencyMs)
+  $('latency').textContent = lat.length === 0 ? '—' : `p50 ${Math.round(percentile(lat, 50))} ms · p99 ${Math.round(percentile(lat, 99))} ms`
+  renderLatency($('latency-chart'), c?.challenges.slice(-40) ?? [])
+  $('rewards').textContent = c === undefined ? '—' : fmtUnits(c.rewards)
+  $('rewards-sub').textContent = c === undefined ? (na ?? 'reading…') : `units · penalties ${fmtUnits(c.penalties ?? '0')}${(c.refetches ?? 0) > 0 ? ` · ${c.refetches} re-fetched` : ''}`
+  $('cached-sub').textContent = c !== undefined && c.pledgeBytes > 0 ? `of ${fmtBytes(c.pledgeBytes)} pledged` : 'sealed in IndexedDB'
+  const running = c?.state === 'running' || c?.state === 'funding' || c?.state === 'waiting'
+  ;($('start-contrib') as HTMLButtonElement).disabled = c === undefined || running
+  ;($('stop-contrib') as HTMLButtonElement).disabled = c === undefined || !running
+  if (c?.lastError !== undefined && $('contrib-msg').dataset.busy !== '1') $('contrib-msg').textContent = `last error (${ago(c.lastError.at)}): ${c.lastError.name}: ${c.lastError.message}`
 }
 
 function renderHeaders (log: AcceptedHeader[]): void {
@@ -96,31 +125,45 @@ function render (): void {
   const s: LightStatus = tab.status()
   const role = failure !== undefined ? 'stopped' : ready ? tab.role : 'starting'
   const roleEl = $('role'); roleEl.textContent = role; roleEl.dataset.role = role
+  $('follower-note').hidden = role !== 'follower'
   const err = $('error')
   if (failure !== undefined) { err.hidden = false; err.textContent = failure } else err.hidden = true
+  if (s.verifiedHeight !== lastHeight) { lastHeight = s.verifiedHeight; lastHeightAt = Date.now() }
+  const fresh = lastHeightAt > 0 && Date.now() - lastHeightAt < 10_000
+  $('live').dataset.state = failure !== undefined ? 'down' : fresh ? 'live' : 'wait'
+  $('live-text').textContent = failure !== undefined ? 'stopped' : fresh ? 'live' : ready ? 'syncing' : 'connecting'
   $('peer').textContent = `peer ${shortPeer(s.peerId)}`
   $('peer').title = s.peerId
   $('height').textContent = s.verifiedHeight > 0 ? fmtInt(s.verifiedHeight) : '—'
   $('height').dataset.height = String(s.verifiedHeight)
-  $('height-sub').textContent = s.verifiedHeight > 0 ? 'light-client verified' : 'waiting for the first header'
   $('peers').textContent = ready ? fmtInt(s.peers) : '—'
   $('sampled').textContent = ready ? fmtInt(s.sampledBlocks) : '—'
   const c = formatConfidence(s.lastConfidence)
   $('confidence').textContent = c.text
-  $('confidence-sub').textContent = c.nines
+  const k = avail?.ok === true ? avail.value.at(-1)?.sampledColumns.length : undefined
+  $('confidence-sub').textContent = s.lastConfidence > 0 && k !== undefined && k > 0 ? `${c.nines} · k = ${k}` : c.nines
   $('cached').textContent = ready ? fmtBytes(s.cachedBytes) : '—'
-  $('answered').textContent = ready ? fmtInt(s.challengesAnswered) : '—'
-  $('failed').textContent = ready ? fmtInt(s.challengesFailed) : '—'
-  $('failed').classList.toggle('bad', s.challengesFailed > 0)
-  $('resumed').textContent = ready ? (tab.resumedFrom > 0 ? fmtInt(tab.resumedFrom) : 'genesis') : '—'
   if (s.verifiedHeight > 0) {
     history.push({ t: Date.now(), h: s.verifiedHeight })
     while (history.length > 0 && Date.now() - history[0].t > 61_000) history.shift()
   }
-  renderChart()
+  const rate = renderHeight($('chart'), history)
+  $('rate').textContent = rate
+  $('height-sub').textContent = s.verifiedHeight > 0 ? 'light-client verified' : 'waiting for the first header'
+  const points = avail?.ok === true ? avail.value : []
+  renderConfidence($('conf-chart'), points)
+  $('conf-chart').dataset.points = String(points.length)
+  const unavailable = points.filter(p => !p.available).length
+  $('sampled-sub').textContent = unavailable > 0 ? `${unavailable} unavailable of ${points.length}` : 'blocks with blobs'
+  $('conf-axis').innerHTML = avail !== undefined && !avail.ok ? `<span class="na">${esc(avail.why)}</span>` : `<span>${points.length > 0 ? `blocks ${points[0].height}–${points[points.length - 1].height}` : ''}</span><span>${points.length > 0 ? `${Math.round(points[points.length - 1].cost.ms)} ms · ${fmtBytes(points[points.length - 1].cost.bytes)} for the newest` : ''}</span>`
+  renderPeers(s)
+  renderContribution(s)
   renderHeaders(ready ? tab.headers() : [])
+  const input = $('check-height') as HTMLInputElement
+  if (s.verifiedHeight > 0) input.placeholder = `height (1 – ${fmtInt(s.verifiedHeight)})`
   $('updated').textContent = `updated ${new Date().toLocaleTimeString('en-GB')}`
 }
 
+setupActions({ tab: tab as BrowserTab, api, rpcUrl, chainId: () => chainId, $ })
 render()
-setInterval(render, 1000)
+setInterval(() => { void refresh().then(render) }, 1000)

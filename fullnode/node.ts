@@ -16,8 +16,10 @@ import { startAbciServer } from './app/abci-server.js'
 import { writeEngineHome, startEngine, type Engine, type EnginePeer } from './engine/index.js'
 import { FlowStore, startReplicator, cidCompletionCheck, declaredCid, type FileDag } from './store/index.js'
 import { createNetNode, requestSegment, type NetNode } from './net/index.js'
+import type { NetServices } from './net/services.js'
 import { startRpcServer } from './rpc/server.js'
 import { startNodeChallenger } from './pora/index.js'
+import { attachEdgeWebSocket, EDGE_WS_PATH, type EdgeWsEndpoint } from './net/ws/endpoint.js'
 import { createRpcBackend } from './rpc/backend.js'
 import { createDaNode, nodeAttachments } from './da/da-node.js'
 import { daRoutes } from './rpc/da-routes.js'
@@ -228,24 +230,26 @@ export async function startFullNode (options: FullNodeOptions): Promise<FullNode
     // from <dataDir>/ipfs; guard, indexer and trustless gateway follow below (block marked IPFS) ──
     const blocks = await FlowBlockstore.open({ store, dir: join(dataDir, 'ipfs') })
     cleanup.push(async () => { await blocks.close() })
+    // what libp2p and the edge's WebSocket (fullnode/net/ws) serve
+    const netServices: NetServices = {
+      lightBlock: async (height, { signal }) => {
+        const h = height === 'latest' ? (await engine.rpc.status({ signal })).latestBlockHeight - 1n : height
+        return await engine.rpc.lightBlock(h, { signal })
+      },
+      segment: async (root, index) => await store.getSegment(root, Number(index)),
+      flow: async (position, chunks) => await store.readFlow(position, chunks), // PoRA sealing input (fullnode/pora)
+      submitTx: async (tx, { signal }) => {
+        const r = await engine.rpc.broadcastTxSync(tx, { signal })
+        return { txHash: Uint8Array.from(Buffer.from(r.hash, 'hex')), code: r.code, log: r.log }
+      },
+      sample: da.sample // DA
+    }
     const net = await createNetNode({
       blockstore: blocks, // IPFS
       key: { privateKey: key.privateKey, publicKey: key.publicKey },
       config,
       peers: config.peers?.libp2p ?? [],
-      services: {
-        lightBlock: async (height, { signal }) => {
-          const h = height === 'latest' ? (await engine.rpc.status({ signal })).latestBlockHeight - 1n : height
-          return await engine.rpc.lightBlock(h, { signal })
-        },
-        segment: async (root, index) => await store.getSegment(root, Number(index)),
-        flow: async (position, chunks) => await store.readFlow(position, chunks), // PoRA sealing input (fullnode/pora)
-        submitTx: async (tx, { signal }) => {
-          const r = await engine.rpc.broadcastTxSync(tx, { signal })
-          return { txHash: Uint8Array.from(Buffer.from(r.hash, 'hex')), code: r.code, log: r.log }
-        },
-        sample: da.sample // DA
-      }
+      services: netServices
     })
     cleanup.push(async () => { await net.stop() })
     cleanup.push(da.start(nodeAttachments({ engine, net, fullNodePeers: config.peers?.libp2p ?? [] }))) // DA: replication
@@ -266,9 +270,11 @@ export async function startFullNode (options: FullNodeOptions): Promise<FullNode
     // ── PoRA (fullnode/pora): every validator challenges light nodes and posts receipts ── begin
     // Deadline: config.json `pora.deadlineMs`, else $GLOWMESH_PORA_DEADLINE_MS, else 500 ms.
     const poraConf = (config as { pora?: { deadlineMs?: number, randomEveryMs?: number } }).pora ?? {}
+    let edgeWs: EdgeWsEndpoint | undefined // the edge's WebSocket (attached to the RPC server below)
     const pora = startNodeChallenger({
       app,
       libp2p: net.libp2p,
+      edge: { hasNode: (id) => edgeWs?.hasNode(id) ?? false, request: async (id, p, m, o) => await edgeWs!.request(id, p, m, o) },
       secretKey: key.privateKey,
       submitTx: async (tx, { signal }) => { const r = await engine.rpc.broadcastTxSync(tx, { signal }); return { code: r.code, log: r.log } },
       log
@@ -301,6 +307,18 @@ export async function startFullNode (options: FullNodeOptions): Promise<FullNode
       }
     })
     cleanup.push(async () => { await rpc.close() })
+    // ── edge (fullnode/net/ws): light nodes without libp2p connect at ws://<rpc>/glowmesh/ws ── begin
+    const ws = attachEdgeWebSocket({ server: rpc.server, chainId: genesis.chainId, services: netServices, log })
+    edgeWs = ws
+    cleanup.push(async () => { ws.close() }) // runs before the RPC server closes
+    const wsUrl = `ws://${config.rpc.host}:${rpc.port}${EDGE_WS_PATH}`
+    backend.websockets = () => [wsUrl]
+    const offBlock = backend.onBlock((b) => {
+      // the commit for h arrives with h+1: push the newest light block we can prove
+      if (b.height > 1 && ws.connections() > 0) engine.rpc.lightBlock(BigInt(b.height - 1)).then((lb) => { ws.pushHeader(lb) }, () => {})
+    })
+    cleanup.push(async () => { offBlock() })
+    // ── edge ── end
     options.signal?.addEventListener('abort', () => { void stop() }, { once: true })
 
     log(`node ${config.moniker}: rpc ${rpc.url}, gateway ${gateway.url}, engine ${engine.rpcUrl}, p2p ${net.multiaddrs().map(String).join(' ')}`)

@@ -10,6 +10,7 @@ import { statusCommand, balanceCommand, transferCommand, faucetCommand } from '.
 import { putCommand, getCommand } from './files.js'
 import { lightCommand } from './light.js'
 import { startCommand } from './start.js'
+import { edgeCommand } from './edge.js'
 
 export const commands: Command[] = [
   startCommand,
@@ -24,6 +25,7 @@ export const commands: Command[] = [
   putCommand,
   getCommand,
   lightCommand,
+  edgeCommand,
   rootCommand,
   cidCommand,
   daEncodeCommand,

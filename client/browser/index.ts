@@ -1,6 +1,6 @@
 /**
  * The browser light node (client/browser): the client/ core with an IndexedDB store and a libp2p
- * (Helia) WebSockets transport. `startBrowserLightNode` is what a page calls; it exposes
+ * (Helia) transport (WebSockets + WebRTC-direct to full nodes, WebRTC to browsers through the relay). `startBrowserLightNode` is what a page calls; it exposes
  * `window.glowmesh` for tests and the dashboard. See README.md.
  */
 import { sha256 } from '@noble/hashes/sha2.js'
@@ -13,14 +13,24 @@ import type { AcceptedHeader, LightStatus, LightStore } from '../types.js'
 import { createIdbStore } from './idb-store.js'
 import { createBrowserTransport, type BrowserTransport } from './transport.js'
 import { RpcFetchError } from './errors.js'
-import { electLeader, type LeaderLock } from './leader.js'
-import { createRpcClient, serveRpc, type RpcCallOptions, type RpcClient, type RpcServer } from './rpc.js'
+import type { BrowserTab } from './tab.js'
+import { createLightWorker, type LightWorker } from '../../worker/client.js'
+import { checkPledge, createBrowserStorage, type BrowserStorage, type Contribution } from './storage.js'
+import { exportKey as exportStoredKey, importKey as importStoredKey, loadOrCreateIdentity, parseKeyFile } from './identity.js'
+import type { Ed25519Key, KeyFile } from '../../protocol/chain/keyfile.js'
+import { openCellCache } from '../cell-cache.js'
+import { openSegmentCache } from '../segment-cache.js'
+import { servePeerRequests } from './peer-serve.js'
+import { createBrowserFiles, type BrowserFetchFile } from './files.js'
+import type { PeerInfo } from './browser-peers.js'
 
 export { createIdbStore, MAX_IDB_VALUE_BYTES, type IdbStoreOptions } from './idb-store.js'
 export { createBrowserTransport, type BrowserTransport, type BrowserTransportOptions } from './transport.js'
 export { RpcFetchError, IndexedDbError } from './errors.js'
+export { createBrowserStorage, checkPledge, storageAvailable, QuotaTooSmallError, StorageQuotaExceededError, ContributionStateError, type BrowserStorage, type BrowserStorageOptions, type Contribution, type ChallengeRecord, type ContributionEvent } from './storage.js'
+export { exportKey, importKey, parseKeyFile, readIdentity, loadOrCreateIdentity, ensureFunded, InvalidKeyError, FaucetError, IDENTITY_KEY } from './identity.js'
 export { electLeader, leaderExists, WebLocksUnavailableError, ElectionAbortedError, type LeaderLock, type ElectLeaderOptions } from './leader.js'
-export { serveRpc, createRpcClient, NoLeaderError, RpcTimeoutError, RpcAbortedError, RpcRemoteError, type RpcApi, type RpcClient, type RpcServer, type RpcCallOptions } from './rpc.js'
+export { serveRpc, createRpcClient, remoteAsLocal, NoLeaderError, RpcTimeoutError, RpcAbortedError, RpcRemoteError, NotSupportedError, type RpcApi, type RpcClient, type RpcServer, type RpcCallOptions, type RpcStreamOptions, type RpcContext } from './rpc.js'
 
 /** Options of startBrowserLightNode. */
 export interface BrowserLightNodeOptions {
@@ -34,6 +44,12 @@ export interface BrowserLightNodeOptions {
   log?: (message: string) => void
   /** Set `window.glowmesh` to the node; default true (startBrowserTab sets its own). */
   expose?: boolean
+  /** Contribute this many bytes of storage from the start (checked against the quota first: QuotaTooSmallError). */
+  pledgeBytes?: number
+  /** A key file (`glowmesh keys export` / exportKey() JSON) to use as this node's identity; malformed: InvalidKeyError, nothing changed. */
+  key?: string | object
+  /** false: no dedicated Worker (KZG and sealing on the page's thread); default: worker/light-worker.ts. */
+  worker?: false
 }
 
 /** What `window.glowmesh` holds (and startBrowserLightNode returns). */
@@ -44,17 +60,42 @@ export interface BrowserLightNode {
   headers: () => AcceptedHeader[]
   /** Verified height restored from IndexedDB at start (0: started from genesis). */
   resumedFrom: number
+  /** The verified header at a height (client/api.ts); typed errors, aborts with `signal`. */
+  verifyHeader: LightNode['verifyHeader']
+  /** An availability report for a height: reused from the sampler or sampled now (client/api.ts). */
+  checkAvailability: LightNode['checkAvailability']
+  /** The newest availability reports (the dashboard's confidence chart), newest last. */
+  recentAvailability: LightNode['recentAvailability']
   node: LightNode
   transport: BrowserTransport
   store: LightStore
+  /** The dedicated Worker (KZG, sealing), if one runs. */
+  worker?: LightWorker
+  /** Storage contribution (client/browser/storage.ts). */
+  storage: BrowserStorage
+  /** Checks the quota, funds the identity from the faucet, then registers, seals and answers challenges. */
+  startContributing: BrowserStorage['startContributing']
+  stopContributing: BrowserStorage['stopContributing']
+  /** `{ pledgeBytes, registered, sectors, cachedBytes, rewards, challenges, refetches, … }` for the dashboard. */
+  contribution: () => Contribution
+  /** This node's identity (node id = hex of `publicKey`, account = `address`). */
+  identity: Ed25519Key
+  /** The identity as a `glowmesh keys` key file. */
+  exportKey: () => Promise<KeyFile>
+  /** Stores another identity (used from the next start); malformed: InvalidKeyError, nothing changed. */
+  importKey: (json: string | object) => Promise<{ address: string, publicKey: string }>
+  /** A stored file by 0x root or CID: record proven from chain state, every segment verified, streamed (exact size); client/browser/files.ts. */
+  fetchFile: BrowserFetchFile
+  /** Every open connection: `{ peerId, kind: 'full' | 'browser', transport: 'websockets' | 'webrtc-direct' | 'webrtc' | 'circuit-relay', remoteAddr, limited }`. */
+  peerInfo: () => PeerInfo[]
+  /** Asks ONE peer (e.g. a browser over WebRTC) for columns of a recently verified height; verified like any sample. */
+  sampleFrom: LightNode['sampleFrom']
   stop: () => Promise<void>
 }
 
 declare global {
   interface Window { glowmesh?: BrowserLightNode | BrowserTab }
 }
-
-const IDENTITY_KEY = 'identity/ed25519-seed'
 
 async function fetchRpc (url: string): Promise<Response> {
   let res: Response
@@ -63,15 +104,6 @@ async function fetchRpc (url: string): Promise<Response> {
   }
   if (!res.ok) throw new RpcFetchError(`GET ${url}: HTTP ${res.status}`)
   return res
-}
-
-/** The page's libp2p identity: a seed kept in the store, made once. */
-async function loadOrCreateSeed (store: LightStore): Promise<Uint8Array> {
-  const have = await store.get(IDENTITY_KEY)
-  if (have?.length === 32) return have
-  const seed = crypto.getRandomValues(new Uint8Array(32))
-  await store.put(IDENTITY_KEY, seed)
-  return seed
 }
 
 /**
@@ -83,6 +115,7 @@ async function loadOrCreateSeed (store: LightStore): Promise<Uint8Array> {
  */
 export async function startBrowserLightNode (options: BrowserLightNodeOptions): Promise<BrowserLightNode> {
   const base = options.rpcUrl.replace(/\/+$/, '')
+  const importedKey = options.key === undefined ? undefined : parseKeyFile(options.key) // InvalidKeyError before anything changes
   const bytes = new Uint8Array(await (await fetchRpc(`${base}/genesis`)).arrayBuffer())
   // checked here as well as in the core, so nothing is dialled for a genesis we don't trust
   const pinnedHash = fromHex(options.genesisHash, 32)
@@ -99,20 +132,51 @@ export async function startBrowserLightNode (options: BrowserLightNodeOptions): 
 
   const store = await createIdbStore({ name: options.dbName ?? `glowmesh-${options.genesisHash.slice(2, 18)}` })
   let transport: BrowserTransport | undefined
+  let worker: LightWorker | undefined
   try {
-    transport = await createBrowserTransport({ key: { privateKey: await loadOrCreateSeed(store) }, chainId, peers, log: options.log })
-    const node = createLightNode({ transport, store, genesis: { bytes, hash: options.genesisHash }, kzg: jsKzg(), log: options.log })
+    if (options.pledgeBytes !== undefined) await checkPledge(options.pledgeBytes, store) // QuotaTooSmallError before anything starts
+    const identity = importedKey === undefined ? await loadOrCreateIdentity(store) : await importStoredKey(store, options.key!)
+    worker = options.worker === false || typeof Worker === 'undefined' ? undefined : createLightWorker()
+    transport = await createBrowserTransport({ key: { privateKey: identity.privateKey }, chainId, peers, log: options.log })
+    // verified cells and segments this node holds, served to peers (client/browser/peer-serve.ts)
+    const cells = await openCellCache(store)
+    const segments = await openSegmentCache(store)
+    const serving = new AbortController()
+    const storage = createBrowserStorage({ store, transport, key: identity, rpcUrl: base, node: () => node, seal: worker?.seal, prove: worker?.prove, log: options.log })
+    const node = createLightNode({ transport, store, genesis: { bytes, hash: options.genesisHash }, kzg: worker?.kzg ?? jsKzg(), storage, cells, log: options.log })
     await node.start()
+    await servePeerRequests(transport.libp2p, { cells, segments, signal: serving.signal })
+    const fetchFile = createBrowserFiles({ transport, node, rpcUrl: base, segments })
+    if (options.pledgeBytes !== undefined) storage.startContributing({ pledgeBytes: options.pledgeBytes }).catch((err) => { options.log?.(`storage: ${(err as Error).name}: ${(err as Error).message}`) })
     const t = transport
     const handle: BrowserLightNode = {
       status: () => node.status(),
       headers: () => node.headers(),
       resumedFrom: node.status().verifiedHeight,
+      verifyHeader: async (height, o) => await node.verifyHeader(height, o),
+      checkAvailability: async (height, o) => await node.checkAvailability(height, o),
+      recentAvailability: (limit) => node.recentAvailability(limit),
       node,
       transport: t,
       store,
+      worker,
+      storage,
+      startContributing: async (o) => { await storage.startContributing(o) },
+      stopContributing: async () => { await storage.stopContributing() },
+      contribution: () => storage.contribution(),
+      identity,
+      exportKey: async () => await exportStoredKey(store),
+      async importKey (json) {
+        const k = await importStoredKey(store, json)
+        return { address: k.address, publicKey: toHex(k.publicKey) }
+      },
+      fetchFile,
+      peerInfo: () => t.peerInfo(),
+      sampleFrom: async (peer, height, columns, o) => await node.sampleFrom(peer, height, columns, o),
       async stop () {
+        serving.abort()
         await node.stop()
+        worker?.terminate()
         await t.close()
         await store.close()
         if (typeof window !== 'undefined' && window.glowmesh === handle) delete window.glowmesh
@@ -121,146 +185,11 @@ export async function startBrowserLightNode (options: BrowserLightNodeOptions): 
     if (typeof window !== 'undefined' && options.expose !== false) window.glowmesh = handle
     return handle
   } catch (err) {
+    worker?.terminate()
     await transport?.close().catch(() => {})
     await store.close().catch(() => {})
     throw err
   }
 }
 
-/** What the leader serves to follower tabs over BroadcastChannel (the same calls as the leader's). */
-export interface LeaderApi {
-  [method: string]: (...args: any[]) => unknown
-  status: () => LightStatus
-  headers: () => AcceptedHeader[]
-  resumedFrom: () => number
-}
-
-/** Options of startBrowserTab: startBrowserLightNode's, plus the election. */
-export interface BrowserTabOptions extends BrowserLightNodeOptions {
-  /** Web Lock and BroadcastChannel name; default `glowmesh-<first 16 hex of the genesis hash>`. */
-  channel?: string
-  /** Called when this tab becomes leader and its node has started (also on a hand-over). */
-  onLeader?: (node: BrowserLightNode) => void
-  /** Called when this tab won the lock but its node failed to start (the lock is released again). */
-  onError?: (err: Error) => void
-  /** How often a follower refreshes its snapshot from the leader; default 250 ms. */
-  pollMs?: number
-}
-
-/** One tab of the origin (`window.glowmesh`): the leader runs the node, followers read it over the RPC. */
-export interface BrowserTab {
-  readonly role: 'leader' | 'follower'
-  /** Leader: the node's status. Follower: the leader's, as last read over the RPC (refreshed every pollMs). */
-  status: () => LightStatus
-  /** Leader: the node's header log. Follower: the leader's, as last read over the RPC. */
-  headers: () => AcceptedHeader[]
-  /** The leader node's height restored from IndexedDB at its start. */
-  readonly resumedFrom: number
-  /** When this tab became leader (performance.now()), if it has. */
-  readonly leaderSince?: number
-  /** The node, in the leader tab. */
-  readonly node?: BrowserLightNode
-  /** A fresh answer: the node's in the leader, the leader's over the RPC in a follower (NoLeaderError, RpcTimeoutError, RpcAbortedError). */
-  request: <M extends 'status' | 'headers' | 'resumedFrom'>(method: M, options?: RpcCallOptions) => Promise<ReturnType<LeaderApi[M]>>
-  /** Stops the node (leader) or the polling (follower) and leaves the election. */
-  stop: () => Promise<void>
-}
-
-const EMPTY_STATUS: LightStatus = { peerId: '', peers: 0, verifiedHeight: 0, sampledBlocks: 0, lastConfidence: 0, cachedBytes: 0, challengesAnswered: 0, challengesFailed: 0 }
-
-/**
- * Joins this origin's tabs (DESIGN §7): a follower at once, reading the leader over BroadcastChannel; the leader once it holds the
- * Web Lock, when it starts the node with the IndexedDB identity and cache (so a new leader resumes, not re-verifies).
- * Sets window.glowmesh once it can answer (leader: node started; follower: first answer from the leader).
- * @example
- * const tab = startBrowserTab({ rpcUrl: 'http://127.0.0.1:26650', genesisHash: '0x1f…', onLeader: (gm) => console.log(gm.resumedFrom) })
- * tab.role              // 'follower' until the leader tab closes, then 'leader'
- * tab.status().verifiedHeight
- */
-export function startBrowserTab (options: BrowserTabOptions): BrowserTab {
-  const name = options.channel ?? `glowmesh-${options.genesisHash.slice(2, 18)}`
-  const lockName = `${name}/leader`
-  const abort = new AbortController()
-  const rpc: RpcClient<LeaderApi> = createRpcClient<LeaderApi>(`${name}/rpc`, { lockName })
-  let role: 'leader' | 'follower' = 'follower'
-  let node: BrowserLightNode | undefined
-  let server: RpcServer | undefined
-  let lock: LeaderLock | undefined
-  let leaderSince: number | undefined
-  let snapshot: { status: LightStatus, headers: AcceptedHeader[], resumedFrom: number } = { status: EMPTY_STATUS, headers: [], resumedFrom: 0 }
-  let stopped = false
-
-  const pollMs = options.pollMs ?? 250
-  let polls = 0
-  const poll = async (): Promise<void> => {
-    if (role !== 'follower' || stopped) return
-    const signal = abort.signal
-    try {
-      const status = await rpc.call('status', [], { timeoutMs: 2000, signal })
-      const headers = polls % 4 === 0 ? await rpc.call('headers', [], { timeoutMs: 2000, signal }) : snapshot.headers
-      const resumedFrom = polls % 4 === 0 ? await rpc.call('resumedFrom', [], { timeoutMs: 2000, signal }) : snapshot.resumedFrom
-      if (role === 'follower') { snapshot = { status, headers, resumedFrom }; expose() }
-      polls++
-    } catch (err) {
-      options.log?.(`follower: ${(err as Error).name}: ${(err as Error).message}`)
-    }
-  }
-  const pollLoop = async (): Promise<void> => {
-    while (role === 'follower' && !stopped) {
-      await poll()
-      await new Promise((resolve) => setTimeout(resolve, pollMs))
-    }
-  }
-
-  const run = async (): Promise<void> => {
-    while (!stopped) {
-      try { lock = await electLeader({ name: lockName, signal: abort.signal }) } catch { return }
-      try {
-        node = await startBrowserLightNode({ ...options, expose: false })
-      } catch (err) {
-        lock.release()
-        lock = undefined
-        options.onError?.(err as Error)
-        return
-      }
-      const n = node
-      role = 'leader'
-      leaderSince = performance.now()
-      server = serveRpc<LeaderApi>(`${name}/rpc`, { status: () => n.status(), headers: () => n.headers(), resumedFrom: () => n.resumedFrom })
-      expose()
-      options.onLeader?.(n)
-      return
-    }
-  }
-
-  const tab: BrowserTab = {
-    get role () { return role },
-    status: () => node?.status() ?? snapshot.status,
-    headers: () => node?.headers() ?? snapshot.headers,
-    get resumedFrom () { return node?.resumedFrom ?? snapshot.resumedFrom },
-    get leaderSince () { return leaderSince },
-    get node () { return node },
-    async request (method, callOptions) {
-      if (node !== undefined) {
-        const n = node
-        const api: LeaderApi = { status: () => n.status(), headers: () => n.headers(), resumedFrom: () => n.resumedFrom }
-        return api[method]() as ReturnType<LeaderApi[typeof method]>
-      }
-      return await rpc.call(method, undefined, callOptions) as ReturnType<LeaderApi[typeof method]>
-    },
-    async stop () {
-      stopped = true
-      abort.abort()
-      rpc.close()
-      server?.close()
-      await node?.stop()
-      lock?.release()
-      if (typeof window !== 'undefined' && window.glowmesh === tab) delete window.glowmesh
-    }
-  }
-  // exposed once it can answer: as leader when the node has started, as follower after the first answer from the leader
-  function expose (): void { if (typeof window !== 'undefined' && !stopped) window.glowmesh = tab }
-  void run()
-  void pollLoop()
-  return tab
-}
+export { startBrowserTab, FORWARDED_METHODS, type BrowserTab, type BrowserTabOptions, type LeaderApi, type TabApi } from './tab.js'

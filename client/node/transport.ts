@@ -18,7 +18,7 @@ import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { createHeliaLight } from 'helia'
-import { request, requestFlow, requestLightBlocks, submitTxOverP2p } from '../../fullnode/net/client.js'
+import { request, requestFlow, requestLightBlocks, requestSegment, submitTxOverP2p } from '../../fullnode/net/client.js'
 import { InvalidResponseError, NetStoppedError } from '../../fullnode/net/errors.js'
 import { headersTopic, MAX_GOSSIP_BYTES } from '../../fullnode/net/gossip.js'
 import { libp2pKey } from '../../fullnode/net/key.js'
@@ -170,6 +170,10 @@ export async function createNodeTransport (options: NodeTransportOptions): Promi
     async flowSegment (peer, position, o) {
       // unproven raw flow bytes (the PoRA module compares peers / checks against on-chain roots)
       return { bytes: await requestFlow(libp2p, pid(peer), { position, ...req(o) }) }
+    },
+    async segment (peer, root, index, o) {
+      // unverified here: client/files.ts checks it against the root with the proven file size
+      return await requestSegment(libp2p, pid(peer), { root, index, signal: o?.signal, timeoutMs: options.timeoutMs })
     },
     async submitTx (peer, tx, o) {
       return await submitTxOverP2p(libp2p, pid(peer), tx, req(o))

@@ -16,7 +16,7 @@ import { encodeTx, signTx, addressFromPublicKey } from '../../protocol/chain/tx.
 import { hashHeader } from '../../protocol/chain/header.js'
 import { equalBytes, toHex } from '../../protocol/bytes.js'
 import { GlowmeshError } from '../../protocol/errors.js'
-import { type ChunkHasher, CHUNK_SIZE, SegmentTree, chunkProof, fileLayout, nobleHasher, segmentRoot } from '../../protocol/storage/index.js'
+import { type ChunkHasher, CHUNK_SIZE, SegmentTree, chunkProof, fileLayout, nobleHasher, segmentRoot, verifyChunkProof } from '../../protocol/storage/index.js'
 import { type SealParams, type SectorCommitment, type ChallengeSpec, type Answer, sealSector, proveSealing, verifyChallengeSignature } from '../../protocol/pora/index.js'
 import { assignRanges, sectorStarts } from '../../protocol/pora/assign.js'
 import { decodeSectorCommitment, encodeSectorCommitment, encodeSealingProof } from '../../protocol/pora/commit-codec.js'
@@ -36,10 +36,13 @@ export class StorageContributorError extends GlowmeshError {
   constructor (message: string, options?: { cause?: unknown }) { super('STORAGE_CONTRIBUTOR', message, options) }
 }
 
-/** Seals one sector; `sealSector` by default, a worker-backed one in browsers and `glowmesh light`. */
-export type SealFn = (input: { data: Uint8Array, nodeId: Uint8Array, sectorStart: number, params: SealParams }) => Promise<{ sealed: Uint8Array, commitment: SectorCommitment }>
-/** Builds one sector's spot-check proof (`proveSealing`), worker-backed where it can be. */
-export type ProveFn = (input: { data: Uint8Array, commitment: SectorCommitment, params: SealParams, seed: Uint8Array }) => Promise<Uint8Array>
+/**
+ * Seals one sector; `sealSector` by default, a worker-backed one in browsers (worker/client.ts). An
+ * implementation that transferred `data` away (detaching the caller's view) hands it back as `data`.
+ */
+export type SealFn = (input: { data: Uint8Array, nodeId: Uint8Array, sectorStart: number, params: SealParams, signal?: AbortSignal }) => Promise<{ sealed: Uint8Array, commitment: SectorCommitment, data?: Uint8Array }>
+/** Builds one sector's spot-check proof (`proveSealing`), worker-backed where it can be; must leave `data` intact. */
+export type ProveFn = (input: { data: Uint8Array, commitment: SectorCommitment, params: SealParams, seed: Uint8Array, signal?: AbortSignal }) => Promise<Uint8Array>
 
 /** What the light node hands the contributor. */
 export interface StorageHost {
@@ -218,10 +221,11 @@ export function createStorageContributor (options: StorageContributorOptions): S
     const data = new Uint8Array(sp.sectorChunks * CHUNK_SIZE)
     for (let off = 0; off < sp.sectorChunks; off += SEGMENT_CHUNKS) data.set(await fetchSegment(sectorStart + off, o), off * CHUNK_SIZE)
     const t0 = Date.now()
-    const { sealed, commitment } = await seal({ data, nodeId, sectorStart, params: sp })
+    const sealedOut = await seal({ data, nodeId, sectorStart, params: sp, signal: o?.signal })
+    const { sealed, commitment } = sealedOut
     emit({ type: 'sealed', sectorStart, ms: Date.now() - t0 })
     await putSealedSector(host!.store, { sealed, commitment, hasher })
-    pendingData.set(sectorStart, data)
+    pendingData.set(sectorStart, sealedOut.data ?? data)
     lost.delete(sectorStart)
     stats.cachedBytes = await countCached()
     return commitment
@@ -306,7 +310,7 @@ export function createStorageContributor (options: StorageContributorOptions): S
           data = new Uint8Array(sp.sectorChunks * CHUNK_SIZE)
           for (let off = 0; off < sp.sectorChunks; off += SEGMENT_CHUNKS) data.set(await fetchSegment(c.sectorStart + off, o), off * CHUNK_SIZE)
         }
-        txs.push({ kind: 'pora.prove', body: { sectorStart: c.sectorStart, proof: await prove({ data, commitment: c, params: sp, seed }) } })
+        txs.push({ kind: 'pora.prove', body: { sectorStart: c.sectorStart, proof: await prove({ data, commitment: c, params: sp, seed, signal: o?.signal }) } })
       }
       await sendTxs(txs, o)
       await waitFor('pora.prove', async () => {
@@ -360,9 +364,10 @@ export function createStorageContributor (options: StorageContributorOptions): S
       const sectorStart = position - (position % sp.sectorChunks)
       const index = position - sectorStart
       const seg = Math.floor(index / SEGMENT_CHUNKS)
-      const sector = await loadSector(sectorStart)
+      let sector: Awaited<ReturnType<typeof loadSector>>
+      try { sector = await loadSector(sectorStart) } catch { sector = undefined } // an unreadable record is a lost one
       const bytes = sector === undefined ? undefined : await host.store.get(segKey(sectorStart, seg))
-      if (sector === undefined || bytes === undefined) {
+      if (sector === undefined || bytes === undefined || bytes.length !== SEGMENT_BYTES) {
         // Lost: say so fast (cheaper than a miss), and repair on the next pass.
         if (!lost.has(sectorStart)) { lost.add(sectorStart); emit({ type: 'lost', sectorStart }) }
         kick()
@@ -372,7 +377,16 @@ export function createStorageContributor (options: StorageContributorOptions): S
       const tree = SegmentTree.fromDataSegmentRoots(layout, sector.roots, hasher)
       const proof = chunkProof(layout, bytes, index, tree.proof(seg), hasher)
       const inSeg = (index % SEGMENT_CHUNKS) * CHUNK_SIZE
-      items.push({ position, sealedChunk: bytes.slice(inSeg, inSeg + CHUNK_SIZE), proof: proof.siblings })
+      const chunk = bytes.slice(inSeg, inSeg + CHUNK_SIZE)
+      // Never answer with wrong data: the proof must lead to the sealed root we committed (log n hashes;
+      // the segment's leaves were hashed for the proof anyway). A record the store corrupted or replaced is lost.
+      if (!verifyChunkProof(sector.commitment.commR, chunk, proof, hasher)) {
+        if (!lost.has(sectorStart)) { lost.add(sectorStart); emit({ type: 'lost', sectorStart }) }
+        emit({ type: 'error', message: `sealed segment ${seg} of sector ${sectorStart} is corrupt: re-sealing` })
+        kick()
+        return refuse(w, ChallengeStatus.NOT_HELD, `sector ${sectorStart}: stored segment ${seg} does not match its commitment`)
+      }
+      items.push({ position, sealedChunk: chunk, proof: proof.siblings })
       if (!answered.some((a) => a.sectorStart === sectorStart && a.seg === seg)) answered.push({ sectorStart, seg, bytes, root: sector.roots[seg] })
     }
     stats.challengesAnswered++

@@ -15,7 +15,7 @@ export class UnverifiedStateError extends GlowmeshError {
   constructor (message: string, options?: { cause?: unknown }) { super('UNVERIFIED_STATE', message, options) }
 }
 
-/** The state key behind a contributor path (`params`, `epoch`, `flow`, `node/0x…`, `account/0x…`). @example stateKeyOf('epoch') */
+/** The state key behind a contributor path (`params`, `epoch`, `flow`, `node/0x…`, `file/0x…`, `account/0x…`). @example stateKeyOf('epoch') */
 export function stateKeyOf (path: string): Uint8Array {
   const [kind, arg] = path.split('/')
   switch (kind) {
@@ -23,6 +23,7 @@ export function stateKeyOf (path: string): Uint8Array {
     case 'epoch': return stateKeys.epoch()
     case 'flow': return stateKeys.flow()
     case 'node': return stateKeys.node(arg ?? '')
+    case 'file': return stateKeys.file(arg ?? '')
     case 'account': return stateKeys.account(arg ?? '')
     default: throw new UnverifiedStateError(`no state key for path '${path}'`)
   }

@@ -9,6 +9,7 @@ import type { Logger, PeerId } from '@libp2p/interface'
 import { decodeTx, verifyTx, type LightBlock } from '../../protocol/chain/index.js'
 import { MESSAGES, SYNC_PROTOCOL, decodeMessage, decodePush, encodeMessage, encodePush } from '../../protocol/wire/index.js'
 import { lightBlockFromWire, lightBlockToWire } from './lightblock.js'
+import { decodeLightPeerAnnounce, lightPeersTopic } from './light-peers.js'
 import type { RateLimit, RateLimiter } from './rate-limit.js'
 import type { NetServices } from './services.js'
 
@@ -36,6 +37,8 @@ export interface GossipComponents {
 
 /** Relayed txs per gossip source before we ignore (not reject) the rest. */
 const TX_RELAY_RATE: RateLimit = { burst: 50, perSecond: 20 }
+/** Light-peer announcements per gossip source (browsers announce every few seconds) before we ignore the rest. */
+const LIGHT_PEER_RATE: RateLimit = { burst: 5, perSecond: 1 }
 
 /**
  * Subscribes to both topics and installs their validators.
@@ -44,16 +47,21 @@ const TX_RELAY_RATE: RateLimit = { burst: 50, perSecond: 20 }
 export class Gossip {
   readonly headers: string
   readonly txs: string
+  /** `glowmesh/<chainId>/light-peers`: browsers' WebRTC addresses, validated and forwarded (light-peers.ts). */
+  readonly lightPeers: string
   private readonly onMessage: (evt: CustomEvent<Message>) => void
   constructor (private readonly c: GossipComponents) {
     this.headers = headersTopic(c.chainId)
     this.txs = txsTopic(c.chainId)
+    this.lightPeers = lightPeersTopic(c.chainId)
+    c.pubsub.topicValidators.set(this.lightPeers, (peer, msg) => this.validateLightPeer(peer, msg))
     c.pubsub.topicValidators.set(this.headers, async (peer, msg) => await this.validateHeader(peer, msg))
     c.pubsub.topicValidators.set(this.txs, (peer, msg) => this.validateTx(peer, msg))
     this.onMessage = (evt) => { this.deliver(evt.detail) }
     c.pubsub.addEventListener('message', this.onMessage)
     c.pubsub.subscribe(this.headers)
     c.pubsub.subscribe(this.txs)
+    c.pubsub.subscribe(this.lightPeers)
   }
 
   /** Publishes a light block on the header topic (the node calls it for each new block). @example await gossip.publishHeader(lb) */
@@ -72,7 +80,8 @@ export class Gossip {
     pubsub.removeEventListener('message', this.onMessage)
     pubsub.topicValidators.delete(this.headers)
     pubsub.topicValidators.delete(this.txs)
-    try { pubsub.unsubscribe(this.headers); pubsub.unsubscribe(this.txs) } catch {}
+    pubsub.topicValidators.delete(this.lightPeers)
+    try { pubsub.unsubscribe(this.headers); pubsub.unsubscribe(this.txs); pubsub.unsubscribe(this.lightPeers) } catch {}
   }
 
   private reject (peer: PeerId, why: string): TopicValidatorResult {
@@ -111,6 +120,14 @@ export class Gossip {
     } catch (err) {
       return this.reject(peer, (err as Error).message)
     }
+    return TopicValidatorResult.Accept
+  }
+
+  private validateLightPeer (peer: PeerId, msg: Message): TopicValidatorResult {
+    if (msg.type !== 'signed') return this.reject(peer, 'unsigned light-peer announcement')
+    try { decodeLightPeerAnnounce(msg.data, msg.from.toString()) } catch (err) { return this.reject(peer, (err as Error).message) }
+    // a valid but too frequent announcer is not forwarded (bounded relay work), not punished
+    if (!this.c.limiter.take(msg.from.toString(), 'gossip-light-peer', LIGHT_PEER_RATE)) return TopicValidatorResult.Ignore
     return TopicValidatorResult.Accept
   }
 

@@ -6,7 +6,7 @@
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import type { Libp2p } from '@libp2p/interface'
-import { CHALLENGE_PROTOCOL } from '../../protocol/wire/index.js'
+import { CHALLENGE_PROTOCOL, type RequestOf, type ResponseOf } from '../../protocol/wire/index.js'
 import { request } from '../net/client.js'
 import type { GlowmeshApp } from '../app/app.js'
 import { startChallenger, type Challenger, type ChallengerOptions } from './challenger.js'
@@ -20,12 +20,18 @@ export function peerIdOfNode (nodeId: Uint8Array): ReturnType<typeof peerIdFromP
   return peerIdFromPublicKey(publicKeyFromRaw(nodeId))
 }
 
+/** Another way to reach a light node than libp2p: fullnode/net/ws's endpoint for WebSocket-connected light nodes. */
+export interface ChallengePath {
+  hasNode: (nodeId: Uint8Array) => boolean
+  request: (nodeId: Uint8Array, protocol: typeof CHALLENGE_PROTOCOL, challenge: RequestOf<typeof CHALLENGE_PROTOCOL>, options: { signal?: AbortSignal, timeoutMs: number }) => Promise<ResponseOf<typeof CHALLENGE_PROTOCOL>>
+}
+
 /**
  * Runs the challenger inside a full node once its chain is initialised; challenges go over
  * `/glowmesh/challenge/1.0.0` to the node's peer id. Resolves the running challenger lazily.
  * @example const pora = startNodeChallenger({ app, libp2p: net.libp2p, secretKey, submitTx, log }, { deadlineMs: 500 })
  */
-export function startNodeChallenger (c: { app: GlowmeshApp, libp2p: Libp2p, secretKey: Uint8Array, submitTx: (tx: Uint8Array, o: { signal: AbortSignal }) => Promise<{ code: number, log: string }>, log?: (l: string) => void }, options: ChallengerOptions = {}): { current: () => Challenger | undefined, stop: () => Promise<void> } {
+export function startNodeChallenger (c: { app: GlowmeshApp, libp2p: Libp2p, secretKey: Uint8Array, submitTx: (tx: Uint8Array, o: { signal: AbortSignal }) => Promise<{ code: number, log: string }>, log?: (l: string) => void, edge?: ChallengePath }, options: ChallengerOptions = {}): { current: () => Challenger | undefined, stop: () => Promise<void> } {
   let challenger: Challenger | undefined
   let stopped = false
   // Light nodes read their PoRA state here with proofs, two blocks behind the head so the header
@@ -49,7 +55,10 @@ export function startNodeChallenger (c: { app: GlowmeshApp, libp2p: Libp2p, secr
       minFee: p.minFee,
       seal: p.seal,
       state: () => ({ height: c.app.state.height, reader: c.app.state.committedReader() }),
-      send: async (nodeId, challenge, o) => await request(c.libp2p, peerIdOfNode(nodeId), CHALLENGE_PROTOCOL, challenge, o),
+      // a light node connected by WebSocket (the edge, DESIGN §7) gets its challenge there; others over libp2p
+      send: async (nodeId, challenge, o) => c.edge?.hasNode(nodeId) === true
+        ? await c.edge.request(nodeId, CHALLENGE_PROTOCOL, challenge, o)
+        : await request(c.libp2p, peerIdOfNode(nodeId), CHALLENGE_PROTOCOL, challenge, o),
       submitTx: c.submitTx,
       log: c.log
     }, options)

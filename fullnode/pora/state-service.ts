@@ -1,6 +1,6 @@
 /**
  * `/glowmesh/pora-state/1.0.0`: the chain state a PoRA light node needs (ledger params, epoch,
- * flow length, its registry entry, its account), each with its MPT proof, all at one committed
+ * flow length, its registry entry, its account; a file's record for `fetchFile`), each with its MPT proof, all at one committed
  * height H. The light node checks every proof against the app hash in header H + 1, which it has
  * verified itself (client/storage/verified-query.ts), so a full node can't lie about assignments,
  * commitments or nonces. Served by every full node next to the challenger; the request is one
@@ -16,7 +16,7 @@ export const PORA_STATE_PROTOCOL = '/glowmesh/pora-state/1.0.0'
 export const MAX_STATE_PATHS = 8
 const MAX_REQUEST_BYTES = 2048
 const MAX_RESPONSE_BYTES = 256 * 1024
-const PATH_RE = /^(params|epoch|flow|node\/0x[0-9a-f]{64}|account\/0x[0-9a-f]{40})$/
+const PATH_RE = /^(params|epoch|flow|node\/0x[0-9a-f]{64}|file\/0x[0-9a-f]{64}|account\/0x[0-9a-f]{40})$/
 
 /** A state request was malformed or the answer could not be used. */
 export class PoraStateError extends GlowmeshError {

@@ -133,7 +133,17 @@ export function createRpcBackend (o: BackendOptions): RpcBackend & { close: () =
       // Browser-dialable first (WebSockets, WebRTC-direct), then the rest.
       const addrs = net.multiaddrs().map(String)
       const rank = (a: string): number => a.includes('/ws') ? 0 : a.includes('webrtc-direct') ? 1 : 2
-      return [...addrs.sort((a, b) => rank(a) - rank(b)), ...(o.config.peers?.libp2p ?? [])]
+      // connected full nodes' browser-dialable listen addresses (from identify), so a page reaches
+      // several full nodes (and their relays) from one bootstrap; light peers (no listeners) add none
+      const others: string[] = []
+      for (const peer of net.libp2p.getPeers().slice(0, 16)) {
+        const known = await net.libp2p.peerStore.get(peer).catch(() => undefined)
+        for (const { multiaddr: ma } of known?.addresses ?? []) {
+          const s = ma.toString()
+          if ((/\/ws(\/|$)/.test(s) || s.includes('/webrtc-direct/certhash/')) && !s.includes('/p2p-circuit')) others.push(s.includes('/p2p/') ? s : `${s}/p2p/${peer.toString()}`)
+        }
+      }
+      return [...addrs.sort((a, b) => rank(a) - rank(b)), ...others.sort((a, b) => rank(a) - rank(b)), ...(o.config.peers?.libp2p ?? [])]
     },
     async header (height) {
       const h = height === 'latest' ? (await rpc.status()).latestBlockHeight - 1n : height

@@ -59,7 +59,7 @@ export function createRpcClient (options: RpcClientOptions) {
     url: base,
     status: async (signal?: AbortSignal): Promise<NodeStatusJson> => await json('GET', '/status', undefined, signal),
     genesis: async (signal?: AbortSignal): Promise<Uint8Array> => new Uint8Array(await (await call('GET', '/genesis', { signal })).arrayBuffer()),
-    bootstrap: async (signal?: AbortSignal): Promise<{ multiaddrs: string[] }> => await json('GET', '/bootstrap', undefined, signal),
+    bootstrap: async (signal?: AbortSignal): Promise<{ multiaddrs: string[], websockets?: string[] }> => await json('GET', '/bootstrap', undefined, signal),
     header: async (height: bigint | number | 'latest', signal?: AbortSignal): Promise<any> => await json('GET', `/headers/${height}`, undefined, signal),
     validators: async (height: bigint | number | 'latest', signal?: AbortSignal): Promise<any> => await json('GET', `/validators/${height}`, undefined, signal),
     submitTx: async (tx: Uint8Array, signal?: AbortSignal): Promise<{ txHash: string, code: number, log: string }> =>

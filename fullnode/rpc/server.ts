@@ -30,6 +30,8 @@ export interface RpcBackend {
   status: () => Promise<NodeStatusJson>
   genesis: () => Uint8Array
   bootstrap: () => Promise<string[]>
+  /** The edge's WebSocket URLs (`ws://…/glowmesh/ws`, fullnode/net/ws), listed in `GET /bootstrap` once set. */
+  websockets?: () => string[]
   /** `{ height, hash, header, commit }`: CometBFT's own JSON for header and commit, hashes 0x-hex. */
   header: (height: bigint | 'latest') => Promise<unknown>
   /** The validator set at a height, CometBFT JSON. */
@@ -74,7 +76,7 @@ export function rpcRouter (backend: RpcBackend): Router {
     const g = backend.genesis()
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': g.length }).end(g)
   })
-  r.add('GET', '/bootstrap', async () => ({ multiaddrs: await backend.bootstrap() }))
+  r.add('GET', '/bootstrap', async () => ({ multiaddrs: await backend.bootstrap(), websockets: backend.websockets?.() ?? [] }))
   r.add('GET', '/headers/:height', async ({ params }) => await backend.header(parseHeight(params.height)))
   r.add('GET', '/validators/:height', async ({ params }) => await backend.validators(parseHeight(params.height)))
   r.add('POST', '/tx', async ({ req }) => {

@@ -1,6 +1,7 @@
 /**
  * The adversary's HTTP face: a proxy of a real node's glowmesh RPC that lies on the light-client
- * routes (`/status`, `/headers/{h}`, `/validators/{h}`, segment GETs) and passes everything else
+ * routes (`/status`, `/headers/{h}`, `/validators/{h}`, segment GETs), adds its `bootstrap` option's
+ * multiaddrs to `/bootstrap` (so a browser dials the lying libp2p face too), and passes everything else
  * through byte for byte (txs, files, faucet, SSE). Its behaviour changes at run time through
  * `set()` or `POST /_adversary` (JSON, a partial AdversaryBehaviour), and `GET /_adversary` shows
  * the behaviour and the lies told so far.
@@ -12,7 +13,7 @@ import { createRpcClient, RpcError } from '../../fullnode/rpc/client.js'
 import { HttpError, readJson, sendError, sendJson, setCors } from '../../fullnode/rpc/http.js'
 import { encodeMessage, MESSAGES, SegmentStatus } from '../../protocol/wire/index.js'
 import { signedHeaderFromJson, validatorsFromJson, type LightBlock } from '../../protocol/chain/index.js'
-import { createAdversary, type Adversary, type AdversaryBehaviour, type AdversaryMode } from './adversary.js'
+import { AdversaryConfigError, createAdversary, type Adversary, type AdversaryBehaviour, type AdversaryMode } from './adversary.js'
 import { signedHeaderToJson, validatorsToJson } from './json.js'
 
 /** Options of startAdversaryRpc. */
@@ -25,6 +26,11 @@ export interface AdversaryRpcOptions extends Partial<Omit<AdversaryBehaviour, 'm
   adversary?: Adversary
   /** Listen port on 127.0.0.1; default 0 (any free port). */
   port?: number
+  /**
+   * Multiaddrs put first in `GET /bootstrap` (e.g. the lying libp2p face's `/ws` ones), so a browser that
+   * bootstraps from this proxy dials the liar next to the honest nodes; a function is read on every request.
+   */
+  bootstrap?: string[] | (() => string[])
 }
 
 /** A running lying RPC proxy. */
@@ -64,9 +70,12 @@ const headerLies: AdversaryMode[] = ['forge-header', 'forge-commit', 'insufficie
  * await runCli('get', root, '--out', file, '--rpc', adv.url)   // fails: segment 1 does not verify
  * adv.set({ modes: ['forge-header'], forgeField: 'time' })
  * await adv.close()
+ * // a browser page bootstrapping from the proxy also dials the lying libp2p face over WebSockets:
+ * const http = await startAdversaryRpc({ upstream, adversary: net.adversary, bootstrap: () => net.multiaddrs().filter((a) => a.includes('/ws/')) })
  */
 export async function startAdversaryRpc (options: AdversaryRpcOptions): Promise<AdversaryRpc> {
-  const { upstream, mode, adversary, port, ...behaviour } = options
+  const { upstream, mode, adversary, port, bootstrap, ...behaviour } = options
+  if (bootstrap !== undefined && typeof bootstrap !== 'function' && !(Array.isArray(bootstrap) && bootstrap.every((a) => typeof a === 'string'))) throw new AdversaryConfigError('bootstrap must be an array of multiaddr strings or a function returning one')
   const adv = adversary ?? createAdversary({ ...behaviour, modes: mode === undefined ? [] : Array.isArray(mode) ? mode : [mode] })
   const up = createRpcClient({ url: upstream, timeoutMs: 30_000 })
   const upstreamUrl = new URL(up.url)
@@ -85,6 +94,11 @@ export async function startAdversaryRpc (options: AdversaryRpcOptions): Promise<
   const routes: Array<[RegExp, string, (m: RegExpMatchArray, req: IncomingMessage, res: ServerResponse) => Promise<unknown>]> = [
     [/^\/_adversary$/, 'GET', async () => ({ behaviour: adv.behaviour, lies: adv.lies })],
     [/^\/_adversary$/, 'POST', async (_m, req) => ({ behaviour: adv.set(await readJson(req)), lies: adv.lies })],
+    [/^\/bootstrap$/, 'GET', async () => {
+      const extra = typeof bootstrap === 'function' ? bootstrap() : bootstrap ?? []
+      const { multiaddrs } = await up.bootstrap()
+      return { multiaddrs: [...extra, ...multiaddrs.filter((a) => !extra.includes(a))] }
+    }],
     [/^\/status$/, 'GET', async () => {
       const st = await up.status()
       const head = adv.head(st.height)

@@ -1,42 +1,19 @@
 // Browser groundwork (issue 10): a real devnet, real headless Chromium, a vite 8 bundle of the test
 // page. The page's light node verifies headers over libp2p WebSockets, keeps its log in IndexedDB,
 // resumes from it after a reload, and refuses a genesis that doesn't match the pinned hash.
-import { createServer, type Server } from 'node:http'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { extname, join, normalize, resolve } from 'node:path'
-import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { sha256 } from '@noble/hashes/sha2.js'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { build } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toHex } from '../../protocol/bytes.js'
 import { launchChromium } from '../helpers/chromium.js'
+import { buildPage, serveDir, type StaticServer } from '../helpers/page.js'
 import { startTestDevnet, type TestDevnet } from '../helpers/devnet.js'
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url))
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json' }
-
-/** Bundles the fixture page with vite 8 into a temp folder. */
-async function buildPage (outDir: string): Promise<void> {
-  await build({ configFile: false, root: fixtures, base: './', logLevel: 'warn', build: { outDir, emptyOutDir: true, target: 'es2022', minify: false, reportCompressedSize: false, chunkSizeWarningLimit: 8192 } })
-}
-
-/** A static server for the bundle on loopback, port chosen by the OS. */
-async function serve (dir: string): Promise<{ server: Server, url: string }> {
-  const server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname))
-    const file = resolve(dir, '.' + (path.endsWith('/') ? path + 'index.html' : path))
-    if (!file.startsWith(resolve(dir))) { res.writeHead(403).end(); return }
-    readFile(file).then((body) => {
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body)
-    }, () => { res.writeHead(404).end() })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }
-}
 
 interface PageState { verifiedHeight: number, resumedFrom: number, headers: Array<{ height: number, hash: string, verifiedBy: string }>, firstVerifiedMs?: number, error?: { name: string, code?: string, message: string } }
 
@@ -68,7 +45,7 @@ describe('browser light node: first verified head', () => {
   let devnet: TestDevnet | undefined
   let browser: Browser | undefined
   let context: BrowserContext | undefined
-  let server: Server | undefined
+  let server: StaticServer | undefined
   let outDir: string | undefined
   let pageUrl = ''
   let genesisHash = ''
@@ -78,14 +55,14 @@ describe('browser light node: first verified head', () => {
     outDir = mkdtempSync(join(tmpdir(), 'glowmesh-page-'))
     const [d] = await Promise.all([
       startTestDevnet({ blockTimeMs: 500 }),
-      buildPage(outDir),
+      buildPage(fixtures, outDir),
       launchChromium().then((b) => { browser = b })
     ])
     devnet = d
     genesisHash = toHex(sha256(readFileSync(devnet.genesisPath)))
     rpcUrl = devnet.nodes[0].rpcUrl
-    const served = await serve(outDir)
-    server = served.server
+    const served = await serveDir(outDir)
+    server = served
     pageUrl = served.url
     context = await browser!.newContext()
     await devnet.waitForHeight(2)
@@ -94,7 +71,7 @@ describe('browser light node: first verified head', () => {
   afterAll(async () => {
     await context?.close().catch(() => {})
     await browser?.close().catch(() => {})
-    await new Promise<void>((resolve) => { if (server === undefined) resolve(); else server.close(() => resolve()) })
+    await server?.close()
     await devnet?.cleanup().catch(() => {})
     if (outDir !== undefined) rmSync(outDir, { recursive: true, force: true })
   }, 60_000)

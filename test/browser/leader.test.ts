@@ -2,40 +2,19 @@
 // context with TWO tabs of the same origin. The Web Lock elects one leader tab that runs the light node;
 // the other follows over BroadcastChannel. Closing the leader hands the node to the follower, which
 // starts it with the same IndexedDB identity and cache (resumes, doesn't re-verify from genesis).
-import { createServer, type Server } from 'node:http'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { extname, join, normalize, resolve } from 'node:path'
-import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { sha256 } from '@noble/hashes/sha2.js'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { build } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toHex } from '../../protocol/bytes.js'
 import { launchChromium } from '../helpers/chromium.js'
+import { buildPage, serveDir, type StaticServer } from '../helpers/page.js'
 import { startTestDevnet, type TestDevnet } from '../helpers/devnet.js'
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url))
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json' }
-
-async function buildPage (outDir: string): Promise<void> {
-  await build({ configFile: false, root: fixtures, base: './', logLevel: 'warn', build: { outDir, emptyOutDir: true, target: 'es2022', minify: false, reportCompressedSize: false, chunkSizeWarningLimit: 8192 } })
-}
-
-async function serve (dir: string): Promise<{ server: Server, url: string }> {
-  const server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname))
-    const file = resolve(dir, '.' + (path.endsWith('/') ? path + 'index.html' : path))
-    if (!file.startsWith(resolve(dir))) { res.writeHead(403).end(); return }
-    readFile(file).then((body) => {
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body)
-    }, () => { res.writeHead(404).end() })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }
-}
 
 interface TabState { role?: string, peerId: string, verifiedHeight: number, resumedFrom: number, genesisAnchors: number, firstHeader?: string, error?: { name: string, message: string } }
 
@@ -60,7 +39,7 @@ describe('browser: one node per origin (leader tab + follower over BroadcastChan
   let devnet: TestDevnet | undefined
   let browser: Browser | undefined
   let context: BrowserContext | undefined
-  let server: Server | undefined
+  let server: StaticServer | undefined
   let outDir: string | undefined
   let url = ''
 
@@ -68,13 +47,13 @@ describe('browser: one node per origin (leader tab + follower over BroadcastChan
     outDir = mkdtempSync(join(tmpdir(), 'glowmesh-page-'))
     const [d] = await Promise.all([
       startTestDevnet({ blockTimeMs: 500 }),
-      buildPage(outDir),
+      buildPage(fixtures, outDir),
       launchChromium().then((b) => { browser = b })
     ])
     devnet = d
     const genesisHash = toHex(sha256(readFileSync(devnet.genesisPath)))
-    const served = await serve(outDir)
-    server = served.server
+    const served = await serveDir(outDir)
+    server = served
     url = `${served.url}?rpc=${encodeURIComponent(devnet.nodes[0].rpcUrl)}&genesis=${genesisHash}`
     context = await browser!.newContext()
     await devnet.waitForHeight(2)
@@ -83,7 +62,7 @@ describe('browser: one node per origin (leader tab + follower over BroadcastChan
   afterAll(async () => {
     await context?.close().catch(() => {})
     await browser?.close().catch(() => {})
-    await new Promise<void>((resolve) => { if (server === undefined) resolve(); else server.close(() => resolve()) })
+    await server?.close()
     await devnet?.cleanup().catch(() => {})
     if (outDir !== undefined) rmSync(outDir, { recursive: true, force: true })
   }, 60_000)

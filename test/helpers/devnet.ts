@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execFileSync } from 'node:child_process'
-import { createServer } from 'node:net'
 import { runDevnet, repoRoot, type RunningDevnet } from '../../fullnode/devnet-run.js'
 import { createRpcClient, type RpcClient } from '../../fullnode/rpc/client.js'
 
@@ -14,24 +13,9 @@ export function ensureBuilt (): void {
   if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) execFileSync(process.execPath, [join(root, 'scripts', 'prepare.mjs')], { stdio: 'inherit' })
 }
 
-async function portFree (port: number): Promise<boolean> {
-  return await new Promise((resolve) => {
-    const s = createServer()
-    s.once('error', () => resolve(false))
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)))
-  })
-}
+import { freeBasePort } from '../../fullnode/ports.js'
 
-/** A base port whose 10·n ports are all free. */
-export async function freeBasePort (nodes: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 400) * 100
-    let ok = true
-    for (let i = 0; i < nodes * 10 && ok; i++) ok = await portFree(base + i)
-    if (ok) return base
-  }
-  throw new Error('no free port range')
-}
+export { freeBasePort }
 
 export interface TestDevnet extends RunningDevnet {
   home: string

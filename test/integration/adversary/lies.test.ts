@@ -1,6 +1,8 @@
 // The adversary's lies on their own (no devnet): each one, fed to protocol/chain's verifier or
 // protocol/storage's proof check, is refused with the right typed error; the JSON it serves
 // round-trips through the parsers a client uses; bad behaviours are typed errors.
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import {
   BlockIdFlag, signedHeaderFromJson, validatorsFromJson, verifyAdjacent, verifyCommitLight, verifyNonAdjacent, verifySkipping,
@@ -12,7 +14,7 @@ import { makeTestChain, defaultTime } from '../../unit/chain/fixtures.js'
 import { patternBytes } from '../../helpers/bytes.js'
 import {
   createAdversary, corruptSegment, fakeValidatorKeys, forgeCommit, forgeHeader, insufficientCommit, signedHeaderToJson,
-  validatorsToJson, wrongProof, AdversaryConfigError
+  validatorsToJson, wrongProof, startAdversaryRpc, AdversaryConfigError
 } from '../../adversary/index.js'
 
 const chain = makeTestChain({ length: 20 })
@@ -94,5 +96,25 @@ describe('adversary lies (offline)', () => {
     expect(() => adv.set({ modes: ['lie-loudly' as any] })).toThrow(AdversaryConfigError)
     expect(() => adv.set({ lateMs: -1 })).toThrow(expect.objectContaining({ code: 'ADVERSARY_CONFIG' }))
     expect(() => createAdversary({ segments: [1.5] })).toThrow(AdversaryConfigError)
+  })
+
+  it("the RPC face lists its `bootstrap` multiaddrs first in GET /bootstrap (for browsers); a bad list is a typed error", async () => {
+    const honest = ['/ip4/127.0.0.1/tcp/1/ws/p2p/12D3KooWHonest', '/ip4/127.0.0.1/tcp/2/p2p/12D3KooWHonest']
+    const upstream = createServer((req, res) => {
+      res.writeHead(req.url === '/bootstrap' ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify(req.url === '/bootstrap' ? { multiaddrs: honest } : { error: { code: 'NOT_FOUND', message: 'no' } }))
+    })
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`
+    let liar = ['/ip4/127.0.0.1/tcp/3/ws/p2p/12D3KooWLiar']
+    const adv = await startAdversaryRpc({ upstream: url, bootstrap: () => liar })
+    try {
+      expect(await (await fetch(`${adv.url}/bootstrap`)).json()).toEqual({ multiaddrs: [...liar, ...honest] })
+      liar = [honest[0]] // read on every request; no duplicates
+      expect(await (await fetch(`${adv.url}/bootstrap`)).json()).toEqual({ multiaddrs: honest })
+    } finally {
+      await adv.close()
+      await new Promise((resolve) => upstream.close(resolve))
+    }
+    await expect(startAdversaryRpc({ upstream: url, bootstrap: [1 as any] })).rejects.toMatchObject({ name: 'AdversaryConfigError', code: 'ADVERSARY_CONFIG' })
   })
 })

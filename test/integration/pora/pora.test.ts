@@ -2,7 +2,7 @@
 // processes: each funds itself from the faucet, registers, fetches its assigned sectors from two
 // full nodes, seals them into its file store, commits and proves them; the validators' challengers
 // challenge it over libp2p, receipts land on chain and rewards rise. Then one node's sealed record
-// file is corrupted on disk (wrong answers → penalties, then it re-seals and earns again) and the
+// file is corrupted on disk (refused answers → penalties, then it re-seals and earns again) and the
 // other is killed -9 (missing answers → penalties).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -117,7 +117,7 @@ describe('PoRA on a devnet with two glowmesh light --pledge nodes', () => {
     for (const e of await Promise.all(lights.map(async l => (await entry(l))!))) expect(e.penalties).toBe(0n)
   }, 200_000)
 
-  it('a sealed record corrupted on disk answers wrong data → penalised on chain; the node re-seals it and earns again', async () => {
+  it('a sealed record corrupted on disk is caught before answering (NOT_HELD → penalised as missing, never wrong data); the node re-seals it and earns again', async () => {
     const l = lights[0]
     const dir = join(l.home, 'light', 'store')
     const seg = readdirSync(dir).filter(n => n.startsWith('pora%2Fseg%2F')).sort()[0]

@@ -1,0 +1,123 @@
+/**
+ * The verified HTTP gateway (issue 12): routes a Request to the light node's answers. Every answer
+ * carries CORS headers; errors are JSON `{ code, message }`; bad roots, heights and ranges get 4xx.
+ *   GET /v1/status                the light node's status object (DESIGN §8 field names)
+ *   GET /v1/availability/{height} the sampling result and confidence for a block
+ *   GET /v1/file/{root}           the file's bytes, each segment verified before it is sent; Range works
+ *   GET /ipfs/{cid}               raw blocks / CARs for trustless clients, verified bytes for browsers (edge/ipfs.ts)
+ * Pure web APIs: it runs in workerd (edge/worker.ts) and can be driven from Node tests.
+ */
+import type { LightStatus } from '../client/types.js'
+import type { ChunkHasher } from '../protocol/storage/hasher.js'
+import { openVerifiedFile, type SegmentSource } from './files.js'
+import { serveIpfs, type IpfsContext } from './ipfs.js'
+import { CORS_HEADERS, GatewayError, errorResponse, json, parseRange } from './http.js'
+
+/** What the gateway knows about one block's sampling. */
+export interface AvailabilityRecord {
+  height: number
+  /** true: every sampled column verified; false: sampling gave up (withheld or unprovable). */
+  available: boolean
+  /** Probability that the data is available, given the verified columns. */
+  confidence: number
+  columns: number[]
+  blobs?: number
+  missing?: number[]
+  reason?: string
+}
+
+/** What the gateway is given by its host (the Durable Object). */
+export interface GatewayContext {
+  status: () => LightStatus
+  /** The sampling result of `height`, if the light node has one. */
+  availability: (height: number) => Promise<AvailabilityRecord | undefined>
+  /** The file's size from its on-chain record; GatewayError 404 when there is no such file. */
+  fileSize: (root: Uint8Array, signal: AbortSignal) => Promise<number>
+  source: SegmentSource
+  hasher?: ChunkHasher
+  /** Enables `/ipfs/{cid}`. */
+  ipfs?: IpfsContext
+}
+
+const ROOT = /^(0x)?[0-9a-fA-F]{64}$/
+const HEIGHT = /^[1-9][0-9]{0,15}$/
+
+function hexBytes (hex: string): Uint8Array {
+  const h = hex.replace(/^0x/, '')
+  const out = new Uint8Array(h.length / 2)
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16)
+  return out
+}
+
+/**
+ * Answers one gateway request; never throws (errors become JSON answers).
+ * @example export default { fetch: async (req) => await handleGateway(req, context) }
+ */
+export async function handleGateway (request: Request, ctx: GatewayContext): Promise<Response> {
+  try {
+    return await route(request, ctx)
+  } catch (err) {
+    return errorResponse(err)
+  }
+}
+
+async function route (request: Request, ctx: GatewayContext): Promise<Response> {
+  if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: { ...CORS_HEADERS, 'access-control-max-age': '86400' } })
+  let url: URL
+  try { url = new URL(request.url) } catch { throw new GatewayError(400, 'BAD_URL', 'malformed URL') }
+  if (url.pathname.length > 256) throw new GatewayError(414, 'URI_TOO_LONG', 'path over 256 characters')
+  const parts = url.pathname.split('/').filter((p) => p !== '')
+  if (parts[0] === 'ipfs' && ctx.ipfs !== undefined) {
+    if (request.method !== 'GET' && request.method !== 'HEAD') throw new GatewayError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed; use GET`, { allow: 'GET, HEAD, OPTIONS' })
+    if (parts.length !== 2) throw new GatewayError(parts.length < 2 ? 404 : 400, parts.length < 2 ? 'NOT_FOUND' : 'IPFS_PATH_UNSUPPORTED', 'use /ipfs/{cid} (glowmesh files are single UnixFS files: no paths inside them)')
+    return await serveIpfs(request, url, parts[1], { ...ctx, ...ctx.ipfs })
+  }
+  if (parts[0] !== 'v1' || parts.length < 2) throw new GatewayError(404, 'NOT_FOUND', `no route ${url.pathname.slice(0, 80)}; try /v1/status, /v1/availability/{height}, /v1/file/{root}`)
+  if (request.method !== 'GET' && request.method !== 'HEAD') throw new GatewayError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed; use GET`, { allow: 'GET, HEAD, OPTIONS' })
+  switch (parts[1]) {
+    case 'status':
+      if (parts.length !== 2) break
+      return json(ctx.status())
+    case 'availability': {
+      if (parts.length !== 3) break
+      if (!HEIGHT.test(parts[2])) throw new GatewayError(400, 'BAD_HEIGHT', `height must be a positive integer, got '${parts[2].slice(0, 30)}'`)
+      const height = Number(parts[2])
+      const verified = ctx.status().verifiedHeight
+      if (height > verified) throw new GatewayError(404, 'NOT_VERIFIED', `block ${height} is above the verified head ${verified}`)
+      const rec = await ctx.availability(height)
+      if (rec === undefined) return json({ height, status: 'pending', verifiedHeight: verified, message: 'no sampling result for this block yet (blocks without blobs have none)' }, 202)
+      return json({ ...rec, status: rec.available ? 'available' : 'unavailable' })
+    }
+    case 'file': {
+      if (parts.length !== 3) break
+      if (!ROOT.test(parts[2])) throw new GatewayError(400, 'BAD_ROOT', `root must be 32 bytes of hex, got '${parts[2].slice(0, 70)}'`)
+      return await serveFile(request, ctx, hexBytes(parts[2]), parts[2])
+    }
+  }
+  throw new GatewayError(404, 'NOT_FOUND', `no route ${url.pathname.slice(0, 80)}`)
+}
+
+async function serveFile (request: Request, ctx: GatewayContext, root: Uint8Array, rootText: string): Promise<Response> {
+  // workerd may give no request signal: then the read ends with the stream
+  const signal = (request.signal as AbortSignal | undefined) ?? new AbortController().signal
+  const size = await ctx.fileSize(root, signal)
+  const range = parseRange(request.headers.get('range'), size)
+  const headers: Record<string, string> = {
+    ...CORS_HEADERS,
+    'content-type': 'application/octet-stream',
+    'accept-ranges': 'bytes',
+    'x-glowmesh-root': rootText.toLowerCase(),
+    'x-glowmesh-verified': 'segment-proofs',
+    // the bytes under a root never change
+    'cache-control': 'public, max-age=31536000, immutable',
+    etag: `"${rootText.toLowerCase().replace(/^0x/, '')}"`
+  }
+  const start = range?.start ?? 0
+  const end = range?.end ?? size - 1
+  headers['content-length'] = String(end - start + 1)
+  if (range !== undefined) headers['content-range'] = `bytes ${start}-${end}/${size}`
+  const status = range === undefined ? 200 : 206
+  if (request.method === 'HEAD') return new Response(null, { status, headers })
+  const file = await openVerifiedFile({ source: ctx.source, root, size, range, hasher: ctx.hasher, signal })
+  return new Response(file.body, { status, headers })
+}

@@ -1,0 +1,28 @@
+/**
+ * Free loopback port ranges for devnets started by tests and benchmarks (node i uses base+10i..+7,
+ * fullnode/devnet-run.ts). Probing, not reserving: another process may still race us for a port.
+ */
+import { createServer } from 'node:net'
+
+/** Whether 127.0.0.1:port can be bound right now. */
+async function portFree (port: number): Promise<boolean> {
+  return await new Promise((resolve) => {
+    const s = createServer()
+    s.once('error', () => resolve(false))
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)))
+  })
+}
+
+/**
+ * A random base port in 20000–59900 whose 10·nodes ports are all free (50 tries, then an error).
+ * @example const basePort = await freeBasePort(4) // e.g. 31200: nodes use 31200…31239
+ */
+export async function freeBasePort (nodes: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * 400) * 100
+    let ok = true
+    for (let i = 0; i < nodes * 10 && ok; i++) ok = await portFree(base + i)
+    if (ok) return base
+  }
+  throw new Error(`no free range of ${nodes * 10} loopback ports found in 50 tries`)
+}
