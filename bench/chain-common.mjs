@@ -1,9 +1,10 @@
-// Shared by bench/chain-*.mjs (not a benchmark itself: run.mjs skips it): a real glowmesh devnet in
-// a temp home on free ports, CometBFT's NewBlock stream, quantiles, signed transfers.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+// Shared by bench/chain-*.mjs, ipfs-fetch.mjs and edge-gateway.mjs (not a benchmark itself: run.mjs
+// skips it): a real glowmesh devnet in a temp home on free ports, CometBFT's NewBlock stream,
+// quantiles, signed transfers, a random test file.
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createHash } from 'node:crypto'
+import { createHash, randomFillSync } from 'node:crypto'
 import { runDevnet } from '../dist/fullnode/devnet-run.js'
 import { freeBasePort } from '../dist/fullnode/ports.js'
 import { createRpcClient } from '../dist/fullnode/rpc/client.js'
@@ -14,6 +15,15 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 export const q = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor(p / 100 * s.length))] }
 
 export { freeBasePort }
+
+/** Writes `mib` MiB of random bytes to `path` (16 MiB at a time); returns the file's size. */
+export function writeRandomFile (path, mib) {
+  const fd = openSync(path, 'w')
+  const buf = Buffer.alloc(16 * 1024 * 1024)
+  for (let left = mib * 1024 * 1024; left > 0; left -= buf.length) { randomFillSync(buf); writeSync(fd, buf, 0, Math.min(left, buf.length)) }
+  closeSync(fd)
+  return statSync(path).size
+}
 
 /** Starts a 4-validator devnet of real `glowmesh node` processes; `stop()` kills them and removes the home. */
 export async function startBenchDevnet ({ blockTimeMs, validators = 4 }) {

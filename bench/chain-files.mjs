@@ -8,12 +8,11 @@
 // Run: npm run build && node --experimental-websocket --import ./cli/polyfills.js bench/chain-files.mjs [sizeMiB=256] [blocks=10000]
 //      (blocks=0 skips part 2; on 2 cores 10,000 blocks take ~20–45 min)
 import { spawnSync } from 'node:child_process'
-import { randomFillSync } from 'node:crypto'
-import { openSync, writeSync, closeSync, readFileSync, statSync, readdirSync, lstatSync } from 'node:fs'
+import { readFileSync, statSync, readdirSync, lstatSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ZgFile } from '@0gfoundation/0g-ts-sdk'
-import { startBenchDevnet, sleep } from './chain-common.mjs'
+import { startBenchDevnet, sleep, writeRandomFile } from './chain-common.mjs'
 
 const SIZE_MIB = Number(process.argv[2] ?? 256)
 const BLOCKS = Number(process.argv[3] ?? 10_000)
@@ -44,11 +43,7 @@ async function files () {
   try {
     const home = bench.home
     const path = join(home, 'big.bin')
-    const fd = openSync(path, 'w')
-    const buf = Buffer.alloc(16 * 1024 * 1024)
-    for (let left = SIZE_MIB * 1024 * 1024; left > 0; left -= buf.length) { randomFillSync(buf); writeSync(fd, buf, 0, Math.min(left, buf.length)) }
-    closeSync(fd)
-    const size = statSync(path).size
+    const size = writeRandomFile(path, SIZE_MIB)
 
     const t = performance.now()
     const zg = await ZgFile.fromFilePath(path)

@@ -6,8 +6,6 @@
 // Usage: node bench/ipfs-fetch.mjs [SIZE_MIB=64]   (needs `npm run build`)
 import '../cli/polyfills.js'
 import { spawnSync } from 'node:child_process'
-import { closeSync, openSync, statSync, writeSync } from 'node:fs'
-import { randomFillSync } from 'node:crypto'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { noise } from '@chainsafe/libp2p-noise'
@@ -22,7 +20,7 @@ import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createHeliaLight } from 'helia'
 import { CID } from 'multiformats/cid'
-import { startBenchDevnet, sleep } from './chain-common.mjs'
+import { startBenchDevnet, sleep, writeRandomFile } from './chain-common.mjs'
 
 const SIZE_MIB = Number(process.argv[2] ?? 64)
 const LAUNCHER = fileURLToPath(new URL('../cli/glowmesh.js', import.meta.url))
@@ -51,11 +49,7 @@ async function main () {
   try {
     const home = bench.home
     const path = join(home, 'big.bin')
-    const fd = openSync(path, 'w')
-    const buf = Buffer.alloc(16 * 1024 * 1024)
-    for (let left = SIZE_MIB * 1024 * 1024; left > 0; left -= buf.length) { randomFillSync(buf); writeSync(fd, buf, 0, Math.min(left, buf.length)) }
-    closeSync(fd)
-    const size = statSync(path).size
+    const size = writeRandomFile(path, SIZE_MIB)
     const url = bench.devnet.nodes[0].rpcUrl
     cli(['keys', 'new', '--home', home])
     cli(['faucet', '--home', home])

@@ -10,13 +10,10 @@ import {
   hashHeader, validateSignedHeaderBasic, verifySkipping, formatRfc3339, TrustExpiredError, type Header, type LightBlock
 } from '../protocol/chain/index.js'
 import { equalBytes, fromHex, toHex } from '../protocol/bytes.js'
-import type { KzgCellVerifier } from '../protocol/da/index.js'
 import { SampleResponse } from '../protocol/wire/index.js'
 import { GlowmeshError } from '../protocol/errors.js'
-import type { Emitter } from './events.js'
 import type { HeaderLog } from './header-log.js'
 import { offenceOf } from './header-sync.js'
-import type { PeerBook } from './peers.js'
 import { Sampler, type SamplerComponents, type SamplerOptions } from './sampler.js'
 import { EMPTY_DATA_HASH } from './sample-check.js'
 import type { AcceptedHeader, LightTransport, PeerRef, WaitOptions } from './types.js'
@@ -71,16 +68,8 @@ export interface AvailabilityReport {
   reason?: string
 }
 
-/** Components of the queries (the light node's own). */
-export interface QueryComponents {
-  transport: LightTransport
-  kzg: KzgCellVerifier
-  peers: PeerBook
-  emitter: Emitter
-  debug: (m: string) => void
-  nodeId: Uint8Array
-  /** Where the sampler keeps verified cells to serve peers (cell-cache.ts); sampling done here fills it too. */
-  cells?: SamplerComponents['cells']
+/** Components of the queries (the light node's own): the sampler's (sampling done here fills its `cells` too), plus the header log. */
+export interface QueryComponents extends SamplerComponents {
   log: HeaderLog
   chainId: string
   trusted: () => LightBlock | undefined

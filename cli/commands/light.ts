@@ -7,15 +7,13 @@ import { join } from 'node:path'
 import { type Command, UsageError } from '../command.js'
 import { parseFlags, takeHome } from '../home.js'
 import { rpcFor } from '../rpc.js'
-import { createLightNode, pinGenesis, readHeaderLog, type LightNode } from '../../client/index.js'
-import { createFileStore, createNodeTransport, loadOrCreateKey, type NodeTransport } from '../../client/node/index.js'
-import { createStorageContributor, createVerifiedQuery, UnverifiedStateError, type StorageContributor } from '../../client/storage/index.js'
+import { createLightNode, pinGenesis, readHeaderLog } from '../../client/index.js'
+import { createFileStore, createNodeTransport, loadOrCreateKey } from '../../client/node/index.js'
+import { createStorageContributor, createVerifiedAccess, type StorageContributor } from '../../client/storage/index.js'
 import { genesisHash } from '../../fullnode/genesis.js'
 import { requestProvenState } from '../../fullnode/pora/state-service.js'
 import type { RpcClient } from '../../fullnode/rpc/client.js'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { hashHeader } from '../../protocol/chain/header.js'
-import { fromHex, toHex } from '../../protocol/bytes.js'
 
 /** `<home>/light`: key.json and store/. */
 export function lightDir (home: string): string { return join(home, 'light') }
@@ -53,51 +51,6 @@ export async function ensureFunded (rpc: RpcClient, address: string, o: { signal
 async function sleep (ms: number, signal?: AbortSignal): Promise<void> {
   signal?.throwIfAborted()
   await new Promise((resolve) => setTimeout(resolve, ms))
-}
-
-/**
- * The contributor's verified chain access: state over `/glowmesh/pora-state/1.0.0` with MPT
- * proofs checked against app hashes of headers this light node verified, and block hashes from
- * its accepted-header log (PoRA spot-check seeds).
- */
-function verifiedAccess (transport: NodeTransport, node: () => LightNode): { query: NonNullable<Parameters<typeof createStorageContributor>[0]['query']>, blockHash: NonNullable<Parameters<typeof createStorageContributor>[0]['blockHash']> } {
-  const appHashes = new Map<number, Uint8Array>()
-  const verifiedHash = async (height: number, signal?: AbortSignal): Promise<string> => {
-    await node().waitForHeight(height, { signal })
-    // A skipping step can accept a newer header first; the log fills the heights below it backwards.
-    for (let i = 0; i < 100; i++) {
-      const h = node().headers().findLast((x) => x.height === height)
-      if (h !== undefined) return h.hash
-      await sleep(100, signal)
-    }
-    throw new UnverifiedStateError(`header ${height} is not in the accepted-header log`)
-  }
-  const appHashAt = async (height: number, o?: { signal?: AbortSignal }): Promise<Uint8Array> => {
-    const known = appHashes.get(height)
-    if (known !== undefined) return known
-    const want = await verifiedHash(height, o?.signal)
-    for (const peer of transport.peers()) {
-      try {
-        const lb = await transport.lightBlock(peer, BigInt(height), o)
-        if (toHex(hashHeader(lb.signedHeader.header)) !== want) { transport.reportPeer(peer, 'forged-header', `header ${height} differs from the verified one`); continue }
-        const appHash = lb.signedHeader.header.appHash
-        appHashes.set(height, appHash)
-        if (appHashes.size > 256) appHashes.delete(appHashes.keys().next().value!)
-        return appHash
-      } catch {}
-    }
-    throw new UnverifiedStateError(`no peer served header ${height}`)
-  }
-  const query = createVerifiedQuery({
-    peers: () => transport.peers(),
-    fetch: async (peer, path, o) => {
-      const { height, entries } = await requestProvenState(transport.libp2p, peerIdFromString(peer), [path], { signal: o?.signal })
-      return { height, value: entries[0].value, proof: entries[0].proof }
-    },
-    appHashAt,
-    onLie: (peer, detail) => { transport.reportPeer(peer, 'malformed', detail) }
-  })
-  return { query, blockHash: async (height, o) => fromHex(await verifiedHash(height, o?.signal), 32) }
 }
 
 export const lightCommand: Command = {
@@ -149,7 +102,15 @@ export const lightCommand: Command = {
     let storage: StorageContributor | undefined
     if (pledge !== undefined) {
       await ensureFunded(rpc, key.address, { signal: controller.signal, stderr: io.stderr })
-      const access = verifiedAccess(transport, () => node)
+      // state over /glowmesh/pora-state/1.0.0, checked against this node's verified headers (node is created below)
+      const access = createVerifiedAccess({
+        transport,
+        node: { waitForHeight: async (height, o) => { await node.waitForHeight(height, o) }, headers: () => node.headers() },
+        fetchState: async (peer, path, o) => {
+          const { height, entries } = await requestProvenState(transport.libp2p, peerIdFromString(peer), [path], { signal: o?.signal })
+          return { height, value: entries[0].value, proof: entries[0].proof }
+        }
+      })
       storage = createStorageContributor({ pledgeBytes: pledge, secretKey: key.privateKey, ...access, log })
       storage.on((e) => {
         if (e.type === 'error') io.stderr(`storage: ${e.message}\n`)

@@ -1,8 +1,8 @@
 /**
  * The storage contributor's verified chain access, for any platform: state reads whose MPT proofs
  * are checked against app hashes of headers this light node verified (createVerifiedQuery), and
- * block hashes (PoRA spot-check seeds) from its accepted-header log. `glowmesh light` has the same
- * logic inline in cli/commands/light.ts; browsers use this one (client/browser/storage.ts).
+ * block hashes (PoRA spot-check seeds) from its accepted-header log. Used by `glowmesh light`
+ * (cli/commands/light.ts) and by browsers (client/browser/storage.ts, client/browser/files.ts).
  */
 import { hashHeader } from '../../protocol/chain/header.js'
 import { fromHex, toHex } from '../../protocol/bytes.js'

@@ -8,12 +8,11 @@
 //  2. a withheld blob (da.submit committed, cells never delivered) is reported unavailable and never
 //     counted as sampled; a later honest blob is sampled with confidence > 0.99999;
 //  3. the page's accepted-header log is exactly the chain's hashes.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { sha256 } from '@noble/hashes/sha2.js'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toHex } from '../../protocol/bytes.js'
 import { encodeBody, encodeTx, keyFromFile, signTx } from '../../protocol/chain/index.js'
@@ -21,10 +20,9 @@ import { packBlob } from '../../protocol/da/index.js'
 import { createNativeKzg } from '../../fullnode/da/native-kzg.js'
 import { startAdversaryNet, startAdversaryRpc, type AdversaryNet, type AdversaryRpc } from '../adversary/index.js'
 import { patternBytes } from '../helpers/bytes.js'
-import { launchChromium } from '../helpers/chromium.js'
 import { runCli, spawnCli } from '../helpers/cli.js'
-import { buildPage, serveDir, type StaticServer } from '../helpers/page.js'
-import { startTestDevnet, type TestDevnet } from '../helpers/devnet.js'
+import { startBrowserHarness, type BrowserHarness } from '../helpers/page.js'
+import type { TestDevnet } from '../helpers/devnet.js'
 import type { AttackProbe } from './fixtures/attacks/main.js'
 
 const fixture = fileURLToPath(new URL('./fixtures/attacks/', import.meta.url))
@@ -73,28 +71,17 @@ async function until (a: Attacked, what: string, check: (v: PageView) => boolean
 }
 
 describe('browser light node against hostile full nodes (real devnet, real Chromium)', () => {
+  let harness: BrowserHarness | undefined
   let devnet: TestDevnet | undefined
-  let browser: Browser | undefined
-  const contexts: BrowserContext[] = []
-  let server: StaticServer | undefined
-  let outDir: string | undefined
   const attacked: Attacked[] = []
   let genesisHash = ''
   let chainId = ''
   let withheldHeight = 0
 
   beforeAll(async () => {
-    outDir = mkdtempSync(join(tmpdir(), 'glowmesh-attacks-'))
-    const [d] = await Promise.all([
-      startTestDevnet({ blockTimeMs: 500 }),
-      buildPage(fixture, outDir),
-      launchChromium().then((b) => { browser = b })
-    ])
-    devnet = d
-    genesisHash = toHex(sha256(readFileSync(devnet.genesisPath)))
+    harness = await startBrowserHarness({ fixture, tmpPrefix: 'glowmesh-attacks-', blockTimeMs: 500 })
+    ;({ devnet, genesisHash } = harness)
     chainId = JSON.parse(readFileSync(devnet.genesisPath, 'utf8')).chainId
-    server = await serveDir(outDir)
-    await devnet.waitForHeight(2)
     // funds for the withheld blob's da.submit tx and the honest `da submit`
     expect((await runCli('keys', 'new', '--home', devnet.home)).code).toBe(0)
     expect((await runCli('faucet', '--json', '--home', devnet.home)).code).toBe(0)
@@ -108,27 +95,22 @@ describe('browser light node against hostile full nodes (real devnet, real Chrom
         liars.push({ lie, net, id: net.net.peerId.toString() })
       }
       const rpc = await startAdversaryRpc({ upstream: devnet.nodes[0].rpcUrl, bootstrap: () => [...liars.flatMap((l) => wsAddrs(l.net.multiaddrs())), ...honestWs] })
-      const context = await browser!.newContext()
-      contexts.push(context)
+      const context = await harness.newContext()
       const page = await context.newPage()
       const pageErrors: string[] = []
       page.on('pageerror', (e) => { pageErrors.push(e.message) })
-      await page.goto(`${server.url}?rpc=${encodeURIComponent(rpc.url)}&genesis=${genesisHash}`)
+      await page.goto(`${harness.url}?rpc=${encodeURIComponent(rpc.url)}&genesis=${genesisHash}`)
       attacked.push({ name: lies.join('+'), liars, rpc, page, pageErrors })
     }
     for (const a of attacked) await until(a, 'the node to start and verify a header', (v) => v.probe.started && v.verifiedHeight > 0)
   }, 240_000)
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {})
-    await browser?.close().catch(() => {})
     for (const a of attacked) {
       for (const l of a.liars) await l.net.stop().catch(() => {})
       await a.rpc.close().catch(() => {})
     }
-    await server?.close()
-    await devnet?.cleanup().catch(() => {})
-    if (outDir !== undefined) rmSync(outDir, { recursive: true, force: true })
+    await harness?.close()
   }, 60_000)
 
   it('a full node serving forged headers, stranger-signed headers or too few signatures is reported, hung up on and not redialled; the honest head keeps verifying', async () => {
@@ -183,7 +165,7 @@ describe('browser light node against hostile full nodes (real devnet, real Chrom
   })
 
   it('a later honest blob is sampled with confidence > 0.99999; the withheld one still is not', async () => {
-    const file = join(outDir!, 'blob.bin')
+    const file = join(devnet!.home, 'blob.bin')
     writeFileSync(file, patternBytes(100_000, 92))
     const r = await spawnCli(['da', 'submit', file, '--json', '--home', devnet!.home], { timeoutMs: 120_000 })
     expect(r.code, r.stderr).toBe(0)

@@ -1,17 +1,11 @@
 // Browser groundwork (issue 10): a real devnet, real headless Chromium, a vite 8 bundle of the test
 // page. The page's light node verifies headers over libp2p WebSockets, keeps its log in IndexedDB,
 // resumes from it after a reload, and refuses a genesis that doesn't match the pinned hash.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { sha256 } from '@noble/hashes/sha2.js'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { toHex } from '../../protocol/bytes.js'
-import { launchChromium } from '../helpers/chromium.js'
-import { buildPage, serveDir, type StaticServer } from '../helpers/page.js'
-import { startTestDevnet, type TestDevnet } from '../helpers/devnet.js'
+import { startBrowserHarness, type BrowserHarness } from '../helpers/page.js'
+import type { TestDevnet } from '../helpers/devnet.js'
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url))
 
@@ -42,39 +36,21 @@ async function idbKeys (page: Page, db: string, prefix: string): Promise<string[
 }
 
 describe('browser light node: first verified head', () => {
+  let harness: BrowserHarness | undefined
   let devnet: TestDevnet | undefined
-  let browser: Browser | undefined
   let context: BrowserContext | undefined
-  let server: StaticServer | undefined
-  let outDir: string | undefined
   let pageUrl = ''
   let genesisHash = ''
   let rpcUrl = ''
 
   beforeAll(async () => {
-    outDir = mkdtempSync(join(tmpdir(), 'glowmesh-page-'))
-    const [d] = await Promise.all([
-      startTestDevnet({ blockTimeMs: 500 }),
-      buildPage(fixtures, outDir),
-      launchChromium().then((b) => { browser = b })
-    ])
-    devnet = d
-    genesisHash = toHex(sha256(readFileSync(devnet.genesisPath)))
-    rpcUrl = devnet.nodes[0].rpcUrl
-    const served = await serveDir(outDir)
-    server = served
-    pageUrl = served.url
-    context = await browser!.newContext()
-    await devnet.waitForHeight(2)
+    harness = await startBrowserHarness({ fixture: fixtures, blockTimeMs: 500 })
+    ;({ devnet, url: pageUrl, genesisHash } = harness)
+    rpcUrl = harness.devnet.nodes[0].rpcUrl
+    context = await harness.newContext()
   }, 180_000)
 
-  afterAll(async () => {
-    await context?.close().catch(() => {})
-    await browser?.close().catch(() => {})
-    await server?.close()
-    await devnet?.cleanup().catch(() => {})
-    if (outDir !== undefined) rmSync(outDir, { recursive: true, force: true })
-  }, 60_000)
+  afterAll(async () => { await harness?.close() }, 60_000)
 
   it('verifies headers to the chain head, keeps the log in IndexedDB, resumes after a reload, refuses a wrong genesis', async () => {
     const page = await context!.newPage()

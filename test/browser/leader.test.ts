@@ -2,17 +2,11 @@
 // context with TWO tabs of the same origin. The Web Lock elects one leader tab that runs the light node;
 // the other follows over BroadcastChannel. Closing the leader hands the node to the follower, which
 // starts it with the same IndexedDB identity and cache (resumes, doesn't re-verify from genesis).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { sha256 } from '@noble/hashes/sha2.js'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { toHex } from '../../protocol/bytes.js'
-import { launchChromium } from '../helpers/chromium.js'
-import { buildPage, serveDir, type StaticServer } from '../helpers/page.js'
-import { startTestDevnet, type TestDevnet } from '../helpers/devnet.js'
+import { startBrowserHarness, type BrowserHarness } from '../helpers/page.js'
+import type { TestDevnet } from '../helpers/devnet.js'
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url))
 
@@ -36,36 +30,18 @@ async function tabState (page: Page): Promise<TabState> {
 }
 
 describe('browser: one node per origin (leader tab + follower over BroadcastChannel)', () => {
+  let harness: BrowserHarness | undefined
   let devnet: TestDevnet | undefined
-  let browser: Browser | undefined
   let context: BrowserContext | undefined
-  let server: StaticServer | undefined
-  let outDir: string | undefined
   let url = ''
 
   beforeAll(async () => {
-    outDir = mkdtempSync(join(tmpdir(), 'glowmesh-page-'))
-    const [d] = await Promise.all([
-      startTestDevnet({ blockTimeMs: 500 }),
-      buildPage(fixtures, outDir),
-      launchChromium().then((b) => { browser = b })
-    ])
-    devnet = d
-    const genesisHash = toHex(sha256(readFileSync(devnet.genesisPath)))
-    const served = await serveDir(outDir)
-    server = served
-    url = `${served.url}?rpc=${encodeURIComponent(devnet.nodes[0].rpcUrl)}&genesis=${genesisHash}`
-    context = await browser!.newContext()
-    await devnet.waitForHeight(2)
+    harness = await startBrowserHarness({ fixture: fixtures, blockTimeMs: 500 })
+    ;({ devnet, pageUrl: url } = harness)
+    context = await harness.newContext()
   }, 180_000)
 
-  afterAll(async () => {
-    await context?.close().catch(() => {})
-    await browser?.close().catch(() => {})
-    await server?.close()
-    await devnet?.cleanup().catch(() => {})
-    if (outDir !== undefined) rmSync(outDir, { recursive: true, force: true })
-  }, 60_000)
+  afterAll(async () => { await harness?.close() }, 60_000)
 
   it('elects one leader; the follower reads the same rising height; closing the leader hands the node over with the same identity and cache', async () => {
     const pageErrors: string[] = []

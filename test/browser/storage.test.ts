@@ -11,13 +11,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { sha256 } from '@noble/hashes/sha2.js'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fromHex, toHex } from '../../protocol/bytes.js'
-import { launchChromium } from '../helpers/chromium.js'
-import { buildPage, serveDir, type StaticServer } from '../helpers/page.js'
-import { startTestDevnet, type TestDevnet } from '../helpers/devnet.js'
+import { startBrowserHarness, type BrowserHarness } from '../helpers/page.js'
+import type { TestDevnet } from '../helpers/devnet.js'
 import { spawnCli } from '../helpers/cli.js'
 
 const fixture = fileURLToPath(new URL('./fixtures/storage/', import.meta.url))
@@ -26,13 +24,10 @@ const MiB = 1024 * 1024
 interface Entry { rewards: bigint, penalties: bigint, receipts: number, sectors: number }
 interface Contribution { state: string, pledgeBytes: number, registered: boolean, sectors: number, cachedBytes: number, rewards: string, challenges: Array<{ id: string, ok: boolean, latencyMs: number, at: number }>, refetches: number, persisted?: boolean, lastError?: { name: string, message: string } }
 
+let harness: BrowserHarness | undefined
 let devnet: TestDevnet | undefined
-let browser: Browser | undefined
-let server: StaticServer | undefined
-let outDir: string | undefined
 let work: string | undefined
 let url = ''
-const contexts: BrowserContext[] = []
 
 async function until<T> (probe: () => Promise<T | undefined | false>, what: string, ms = 150_000): Promise<T> {
   const end = Date.now() + ms
@@ -77,8 +72,7 @@ const contribution = async (page: Page): Promise<Contribution> => await page.eva
 const status = async (page: Page): Promise<{ peerId: string, cachedBytes: number, challengesAnswered: number, challengesFailed: number }> => await page.evaluate(() => window.glowmesh!.status())
 
 async function freshPage (): Promise<Page> {
-  const context = await browser!.newContext()
-  contexts.push(context)
+  const context = await harness!.newContext()
   const page = await context.newPage()
   page.on('pageerror', (e) => { console.log(`[page error] ${e.message}`) })
   await page.goto(url)
@@ -89,15 +83,9 @@ async function freshPage (): Promise<Page> {
 beforeAll(async () => {
   // Honest answers take milliseconds, but 2 shared cores can starve an event loop: as in test/integration/pora.
   process.env.GLOWMESH_PORA_DEADLINE_MS ??= '3000'
-  outDir = mkdtempSync(join(tmpdir(), 'glowmesh-storage-page-'))
   work = mkdtempSync(join(tmpdir(), 'glowmesh-storage-'))
-  const [d] = await Promise.all([
-    startTestDevnet({ blockTimeMs: 300 }),
-    buildPage(fixture, outDir),
-    launchChromium().then((b) => { browser = b })
-  ])
-  devnet = d
-  await devnet.waitForHeight(3)
+  harness = await startBrowserHarness({ fixture, tmpPrefix: 'glowmesh-storage-page-', blockTimeMs: 300, height: 3 })
+  devnet = harness.devnet
   // The flow needs whole 1 MiB sectors to assign: a 2 MiB file, uploaded with `glowmesh put`.
   const file = join(work, 'data.bin')
   writeFileSync(file, new Uint8Array(2 * MiB).map((_, i) => (i * 13 + (i >> 11)) & 0xff))
@@ -105,17 +93,12 @@ beforeAll(async () => {
   expect((await spawnCli(['faucet', '--home', devnet.home], { timeoutMs: 60_000 })).code).toBe(0)
   const put = await spawnCli(['put', file, '--json', '--home', devnet.home], { timeoutMs: 120_000 })
   expect(put.code, put.stderr).toBe(0)
-  server = await serveDir(outDir)
-  const genesisHash = toHex(sha256(readFileSync(devnet.genesisPath)))
-  url = `${server.url}?rpc=${encodeURIComponent(devnet.nodes[0].rpcUrl)}&genesis=${genesisHash}`
+  url = harness.pageUrl
 }, 240_000)
 
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {})
-  await browser?.close().catch(() => {})
-  await server?.close()
-  await devnet?.cleanup().catch(() => {})
-  for (const d of [outDir, work]) if (d !== undefined) rmSync(d, { recursive: true, force: true })
+  await harness?.close()
+  if (work !== undefined) rmSync(work, { recursive: true, force: true })
 }, 60_000)
 
 describe('browser storage contribution', () => {
@@ -130,7 +113,8 @@ describe('browser storage contribution', () => {
     if ('error' in started) return
     nodeId = started.nodeId
     peerId = started.peerId
-    expect(typeof (await page.evaluate(() => (window.glowmesh as any).contribution().persisted))).toBe('boolean')
+    // persist() is asked when contributing starts (after the first verified header), so wait for its answer
+    await until(async () => typeof (await page.evaluate(() => (window.glowmesh as any).contribution().persisted)) === 'boolean', 'contribution().persisted answered by navigator.storage.persist()')
 
     // registered, 2 sectors committed and proven, rewards on chain
     const t0 = Date.now()

@@ -4,18 +4,16 @@
 // the handshake), and serve each other what they verified: B samples columns from A only, A fetches a
 // file with fetchFile (proven record, verified segments), B fetches it from A only; a corrupted
 // segment at A is rejected by B and A is reported 'bad-segment'.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { sha256 } from '@noble/hashes/sha2.js'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toHex } from '../../protocol/bytes.js'
-import { launchChromium } from '../helpers/chromium.js'
 import { runCli } from '../helpers/cli.js'
-import { buildPage, serveDir, type StaticServer } from '../helpers/page.js'
-import { startTestDevnet, type TestDevnet } from '../helpers/devnet.js'
+import { startBrowserHarness, type BrowserHarness } from '../helpers/page.js'
+import type { TestDevnet } from '../helpers/devnet.js'
 
 const fixture = fileURLToPath(new URL('./fixtures/webrtc/', import.meta.url))
 
@@ -35,11 +33,8 @@ const peerInfo = async (page: Page): Promise<PeerRow[]> => await page.evaluate((
 const peerIdOf = async (page: Page): Promise<string> => await page.evaluate(() => (window as any).glowmesh.status().peerId)
 
 describe('browser light nodes over WebRTC', () => {
+  let harness: BrowserHarness | undefined
   let devnet: TestDevnet | undefined
-  let browser: Browser | undefined
-  const contexts: BrowserContext[] = []
-  let server: StaticServer | undefined
-  let outDir: string | undefined
   let url = ''
   let root = ''
   let cid = ''
@@ -48,17 +43,9 @@ describe('browser light nodes over WebRTC', () => {
   const cli = async (...args: string[]): Promise<{ code: number, stdout: string, stderr: string }> => await runCli(...args, '--home', devnet!.home)
 
   beforeAll(async () => {
-    outDir = mkdtempSync(join(tmpdir(), 'glowmesh-webrtc-page-'))
-    const [d] = await Promise.all([
-      startTestDevnet({ blockTimeMs: 500 }),
-      buildPage(fixture, outDir),
-      launchChromium().then((b) => { browser = b })
-    ])
-    devnet = d
-    const genesisHash = toHex(sha256(readFileSync(devnet.genesisPath)))
-    server = await serveDir(outDir)
-    url = `${server.url}?debug=${process.env.GM_DEBUG === '1' ? 1 : 0}&rpc=${encodeURIComponent(devnet.nodes[0].rpcUrl)}&genesis=${genesisHash}`
-    await devnet.waitForHeight(2)
+    harness = await startBrowserHarness({ fixture, tmpPrefix: 'glowmesh-webrtc-page-', blockTimeMs: 500 })
+    devnet = harness.devnet
+    url = `${harness.url}?debug=${process.env.GM_DEBUG === '1' ? 1 : 0}&rpc=${encodeURIComponent(devnet.nodes[0].rpcUrl)}&genesis=${harness.genesisHash}`
     // a stored file (2 segments) and a DA blob, so there is something to fetch and to sample
     expect((await cli('keys', 'new')).code).toBe(0)
     expect((await cli('faucet', '--json')).code).toBe(0)
@@ -72,19 +59,12 @@ describe('browser light nodes over WebRTC', () => {
     ;({ root, cid } = JSON.parse(put.stdout))
   }, 240_000)
 
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {})
-    await browser?.close().catch(() => {})
-    await server?.close()
-    await devnet?.cleanup().catch(() => {})
-    if (outDir !== undefined) rmSync(outDir, { recursive: true, force: true })
-  }, 60_000)
+  afterAll(async () => { await harness?.close() }, 60_000)
 
   it('two pages connect over WebRTC, sample from each other, fetch a file and its segments from each other, reject a corrupt segment', async () => {
     const pages: Page[] = []
     for (let i = 0; i < 2; i++) {
-      const context = await browser!.newContext()
-      contexts.push(context)
+      const context = await harness!.newContext()
       const page = await context.newPage()
       page.on('pageerror', (e) => { console.log(`page ${i} error: ${e.message}`) })
       if (process.env.GM_DEBUG === '1') page.on('console', (m) => { if (m.text().includes('dial') || m.text().includes('webrtc')) console.log(`page ${i}: ${m.text().slice(0, 300)}`) })
