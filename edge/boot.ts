@@ -6,21 +6,42 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js'
 import { createLightNode, type LightNode } from '../client/light-node.js'
+import type { AvailabilityReport } from '../client/api.js'
 import { pinGenesis } from '../client/genesis.js'
 import { createWebSocketTransport, type WebSocketConnector, type WebSocketTransport } from '../client/ws/transport.js'
 import { fromHex, toHex } from '../protocol/bytes.js'
 import { createDurableObjectStore } from './do-store.js'
+import { createEdgeStorage, parsePledge } from './pora.js'
 import type { AvailabilityRecord, GatewayContext } from './gateway.js'
 import { GatewayError } from './http.js'
 import type { ChunkHasher } from '../protocol/storage/hasher.js'
 import type { DurableObjectState, EdgeEnv, WorkerdWebSocket } from './runtime.js'
 
+/** How long `/v1/availability/{h}` may sample a block on demand before answering 504. */
+export const AVAILABILITY_TIMEOUT_MS = 20_000
+
 /** How often the alarm wakes the object (keeps it syncing while no request comes). */
 export const ALARM_MS = 10_000
 
-/** Opens a WebSocket from workerd: `fetch` with `Upgrade: websocket`, then `accept()`. */
+/**
+ * Opens a WebSocket from workerd: `fetch` with `Upgrade: websocket`, then `accept()`. The signal is
+ * raced, not passed to fetch: workerd ties a fetch's signal to the WebSocket it returns, so a dial
+ * timeout would abort the socket itself later (seen: every socket dropped 10 s after it opened).
+ */
 export const workerdConnector: WebSocketConnector = async (url, signal) => {
-  const res = await fetch(url.replace(/^ws/, 'http'), { headers: { upgrade: 'websocket' }, signal })
+  signal.throwIfAborted()
+  const upgrade = fetch(url.replace(/^ws/, 'http'), { headers: { upgrade: 'websocket' } })
+  let onAbort: (() => void) | undefined
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => { reject(new GatewayError(504, 'WS_DIAL_TIMEOUT', `${url.replace(/\?.*$/, '')}: no upgrade in time`)) }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  let res: Response
+  try { res = await Promise.race([upgrade, aborted]) } catch (err) {
+    // a socket that arrives after we gave up is closed, not leaked
+    upgrade.then((late) => { const w = (late as unknown as { webSocket?: WorkerdWebSocket }).webSocket; if (w != null) { w.accept(); w.close(1000, 'dial abandoned') } }, () => {})
+    throw err
+  } finally { signal.removeEventListener('abort', onAbort!) }
   const ws = (res as unknown as { webSocket?: WorkerdWebSocket }).webSocket
   if (res.status !== 101 || ws === undefined || ws === null) throw new GatewayError(502, 'WS_UPGRADE_FAILED', `${url.replace(/\?.*$/, '')} answered ${res.status} to the upgrade`)
   ws.accept()
@@ -128,22 +149,36 @@ export async function bootEdgeNode (ctx: DurableObjectState, env: EdgeEnv, optio
   let secretKey = await store.get('edge/key')
   if (secretKey === undefined) { secretKey = crypto.getRandomValues(new Uint8Array(32)); await store.put('edge/key', secretKey) }
   const transport = createWebSocketTransport({ urls, chainId, secretKey, connect: workerdConnector, log })
-  const node = createLightNode({ transport, store, genesis: { bytes: genesisBytes, hash: env.GENESIS_HASH.toLowerCase() }, sampleCount: Number(env.SAMPLE_COUNT ?? '') || 16, log })
+  const pledgeBytes = parsePledge(env.EDGE_PLEDGE_BYTES)
+  let node: LightNode | undefined
+  const storage = pledgeBytes === undefined ? undefined : createEdgeStorage({ secretKey, pledgeBytes, transport, rpcUrl: httpBase(urls[0]), node: () => node!, hasher: options.hasher, log })
+  node = createLightNode({ transport, store, genesis: { bytes: genesisBytes, hash: env.GENESIS_HASH.toLowerCase() }, sampleCount: Number(env.SAMPLE_COUNT ?? '') || 16, storage, log })
   const record = (rec: AvailabilityRecord): void => {
     store.put(`edge/avail/${pad(rec.height)}`, new TextEncoder().encode(JSON.stringify(rec))).catch(() => {})
   }
-  node.on('sampled', (s) => { record({ height: s.height, available: true, confidence: s.confidence, columns: s.columns, blobs: s.blobs }) })
-  node.on('unavailable', (u) => { record({ height: u.height, available: false, confidence: 0, columns: [], missing: u.missing, reason: u.reason }) })
+  node.on('sampled', (s) => { record({ height: s.height, available: true, outcome: 'sampled', confidence: s.confidence, columns: s.columns, blobs: s.blobs }) })
+  node.on('unavailable', (u) => { record({ height: u.height, available: false, outcome: 'unavailable', confidence: 0, columns: [], missing: u.missing, reason: u.reason }) })
   await node.start()
   const gateway: GatewayContext = {
     status: () => node.status(),
-    availability: async (height) => {
+    availability: async (height, signal) => {
       const v = await store.get(`edge/avail/${pad(height)}`)
-      return v === undefined ? undefined : JSON.parse(new TextDecoder().decode(v)) as AvailabilityRecord
+      if (v !== undefined) return JSON.parse(new TextDecoder().decode(v)) as AvailabilityRecord
+      // not sampled by the node (below its start, no blobs, or not reached yet): the core samples it now
+      const deadline = AbortSignal.timeout(AVAILABILITY_TIMEOUT_MS)
+      let r: AvailabilityReport
+      try { r = await node.checkAvailability(height, { signal: AbortSignal.any([signal, deadline]) }) } catch (err) {
+        if (deadline.aborted && !signal.aborted) throw new GatewayError(504, 'AVAILABILITY_TIMEOUT', `sampling block ${height} took over ${AVAILABILITY_TIMEOUT_MS / 1000} s; try again`)
+        throw err
+      }
+      const rec: AvailabilityRecord = { height, available: r.available, outcome: r.outcome, confidence: r.confidence, columns: r.sampledColumns, blobs: r.blobs, cost: r.cost, missing: r.missing, reason: r.reason }
+      record(rec)
+      return rec
     },
     fileSize: async (root, signal) => await fileSizeFrom(urls, root, signal),
     source: transport,
     hasher: options.hasher,
+    storage: storage === undefined ? undefined : () => storage.info(),
     ipfs: { gateways: gatewayFinder(urls), resolveCid: async (cid, signal) => await resolveCidFrom(urls, cid, signal) }
   }
   return { node, transport, gateway }

@@ -3,6 +3,7 @@
  * carries CORS headers; errors are JSON `{ code, message }`; bad roots, heights and ranges get 4xx.
  *   GET /v1/status                the light node's status object (DESIGN §8 field names)
  *   GET /v1/availability/{height} the sampling result and confidence for a block
+ *   GET /v1/storage               the PoRA contribution (node id, sectors, rewards, challenges), when pledged
  *   GET /v1/file/{root}           the file's bytes, each segment verified before it is sent; Range works
  *   GET /ipfs/{cid}               raw blocks / CARs for trustless clients, verified bytes for browsers (edge/ipfs.ts)
  * Pure web APIs: it runs in workerd (edge/worker.ts) and can be driven from Node tests.
@@ -22,6 +23,10 @@ export interface AvailabilityRecord {
   confidence: number
   columns: number[]
   blobs?: number
+  /** 'sampled' (blobs, columns verified), 'empty' (the verified header commits to no DA blobs), 'unavailable'. */
+  outcome?: 'sampled' | 'empty' | 'unavailable'
+  /** What sampling it on demand cost (absent for the sampler's own results). */
+  cost?: { ms: number, bytes: number, cells: number }
   missing?: number[]
   reason?: string
 }
@@ -29,12 +34,17 @@ export interface AvailabilityRecord {
 /** What the gateway is given by its host (the Durable Object). */
 export interface GatewayContext {
   status: () => LightStatus
-  /** The sampling result of `height`, if the light node has one. */
-  availability: (height: number) => Promise<AvailabilityRecord | undefined>
+  /**
+   * The sampling result of `height` (≤ the verified head): the light node's own, or sampled now
+   * (edge/boot.ts: the core's checkAvailability); undefined when there is none yet (answered 202).
+   */
+  availability: (height: number, signal: AbortSignal) => Promise<AvailabilityRecord | undefined>
   /** The file's size from its on-chain record; GatewayError 404 when there is no such file. */
   fileSize: (root: Uint8Array, signal: AbortSignal) => Promise<number>
   source: SegmentSource
   hasher?: ChunkHasher
+  /** Enables `GET /v1/storage`: the PoRA contribution (edge/pora.ts EdgeStorageInfo). */
+  storage?: () => object
   /** Enables `/ipfs/{cid}`. */
   ipfs?: IpfsContext
 }
@@ -84,10 +94,14 @@ async function route (request: Request, ctx: GatewayContext): Promise<Response> 
       const height = Number(parts[2])
       const verified = ctx.status().verifiedHeight
       if (height > verified) throw new GatewayError(404, 'NOT_VERIFIED', `block ${height} is above the verified head ${verified}`)
-      const rec = await ctx.availability(height)
-      if (rec === undefined) return json({ height, status: 'pending', verifiedHeight: verified, message: 'no sampling result for this block yet (blocks without blobs have none)' }, 202)
+      const rec = await ctx.availability(height, requestSignal(request))
+      if (rec === undefined) return json({ height, status: 'pending', verifiedHeight: verified, message: 'no sampling result for this block yet' }, 202)
       return json({ ...rec, status: rec.available ? 'available' : 'unavailable' })
     }
+    case 'storage':
+      if (parts.length !== 2) break
+      if (ctx.storage === undefined) throw new GatewayError(404, 'STORAGE_DISABLED', 'this edge contributes no storage (set EDGE_PLEDGE_BYTES / glowmesh edge --pledge SIZE)')
+      return json(ctx.storage())
     case 'file': {
       if (parts.length !== 3) break
       if (!ROOT.test(parts[2])) throw new GatewayError(400, 'BAD_ROOT', `root must be 32 bytes of hex, got '${parts[2].slice(0, 70)}'`)
@@ -97,9 +111,13 @@ async function route (request: Request, ctx: GatewayContext): Promise<Response> 
   throw new GatewayError(404, 'NOT_FOUND', `no route ${url.pathname.slice(0, 80)}`)
 }
 
+/** The request's AbortSignal; workerd may give none: then work ends with the answer's stream. */
+function requestSignal (request: Request): AbortSignal {
+  return (request.signal as AbortSignal | undefined) ?? new AbortController().signal
+}
+
 async function serveFile (request: Request, ctx: GatewayContext, root: Uint8Array, rootText: string): Promise<Response> {
-  // workerd may give no request signal: then the read ends with the stream
-  const signal = (request.signal as AbortSignal | undefined) ?? new AbortController().signal
+  const signal = requestSignal(request)
   const size = await ctx.fileSize(root, signal)
   const range = parseRange(request.headers.get('range'), size)
   const headers: Record<string, string> = {

@@ -82,6 +82,8 @@ export interface LocalEdgeOptions {
   /** Where the Durable Object's SQLite files live (default in memory). */
   persistDir?: string
   sampleCount?: number
+  /** Contribute PoRA storage with this pledge, bytes (EDGE_PLEDGE_BYTES). */
+  pledgeBytes?: number
   debug?: boolean
   /** Receives workerd's console output. */
   log?: (line: string) => void
@@ -119,6 +121,7 @@ export async function startLocalEdge (options: LocalEdgeOptions): Promise<LocalE
       FULL_NODES: options.fullNodes.join(','),
       GENESIS_HASH: options.genesisHash,
       SAMPLE_COUNT: String(options.sampleCount ?? 16),
+      ...(options.pledgeBytes === undefined ? {} : { EDGE_PLEDGE_BYTES: String(options.pledgeBytes) }),
       DEBUG: options.debug === true ? '1' : '0'
     },
     durableObjects: { LIGHT_NODE: { className: 'EdgeLightNode', useSQLite: true } },

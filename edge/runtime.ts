@@ -48,6 +48,8 @@ export interface EdgeEnv {
   LIGHT_NODE: DurableObjectNamespace
   /** Columns sampled per block (default 16). */
   SAMPLE_COUNT?: string
+  /** Enables PoRA storage with this pledge (bytes, or 4MiB / 1GiB…); unset: no storage (edge/pora.ts). */
+  EDGE_PLEDGE_BYTES?: string
   /** Debug logging to the console when "1". */
   DEBUG?: string
 }

@@ -18,8 +18,10 @@ import { FlowStore, startReplicator, cidCompletionCheck, declaredCid, type FileD
 import { createNetNode, requestSegment, type NetNode } from './net/index.js'
 import type { NetServices } from './net/services.js'
 import { startRpcServer } from './rpc/server.js'
-import { startNodeChallenger } from './pora/index.js'
+import { appStateSource, startNodeChallenger } from './pora/index.js'
 import { attachEdgeWebSocket, EDGE_WS_PATH, type EdgeWsEndpoint } from './net/ws/endpoint.js'
+import { poraStateHandler } from './net/ws/pora-state.js'
+import { DEFAULT_HANDLERS } from './net/handlers/index.js'
 import { createRpcBackend } from './rpc/backend.js'
 import { createDaNode, nodeAttachments } from './da/da-node.js'
 import { daRoutes } from './rpc/da-routes.js'
@@ -308,7 +310,7 @@ export async function startFullNode (options: FullNodeOptions): Promise<FullNode
     })
     cleanup.push(async () => { await rpc.close() })
     // ── edge (fullnode/net/ws): light nodes without libp2p connect at ws://<rpc>/glowmesh/ws ── begin
-    const ws = attachEdgeWebSocket({ server: rpc.server, chainId: genesis.chainId, services: netServices, log })
+    const ws = attachEdgeWebSocket({ server: rpc.server, chainId: genesis.chainId, services: netServices, handlers: [...DEFAULT_HANDLERS, poraStateHandler(appStateSource(app))], log })
     edgeWs = ws
     cleanup.push(async () => { ws.close() }) // runs before the RPC server closes
     const wsUrl = `ws://${config.rpc.host}:${rpc.port}${EDGE_WS_PATH}`

@@ -11,6 +11,7 @@ import { parseNodeConfig } from '../../fullnode/config.js'
 import { genesisHash } from '../../fullnode/genesis.js'
 import { EDGE_WS_PATH } from '../../fullnode/net/ws/endpoint.js'
 import { startLocalEdge } from '../../edge/local.js'
+import { parsePledge } from '../../edge/pora.js'
 
 /** The WebSocket URLs of every devnet node under `home` (from their config.json). */
 async function devnetWebSockets (home: string): Promise<string[]> {
@@ -31,7 +32,7 @@ async function devnetWebSockets (home: string): Promise<string[]> {
 export const edgeCommand: Command = {
   path: ['edge'],
   summary: 'run the edge light node + verified gateway locally in workerd (miniflare); prints its URL',
-  usage: 'glowmesh edge [--port N] [--full-node ws://HOST:PORT/glowmesh/ws]… [--genesis-hash 0x…] [--sample-count K] [--persist DIR] [--verbose] [--home DIR]',
+  usage: 'glowmesh edge [--port N] [--full-node ws://HOST:PORT/glowmesh/ws]… [--genesis-hash 0x…] [--sample-count K] [--pledge SIZE] [--persist DIR] [--verbose] [--home DIR]',
   async run (argv, io) {
     const { home, rest } = takeHome(argv)
     const fullNodes: string[] = []
@@ -39,11 +40,13 @@ export const edgeCommand: Command = {
     for (let i = 0; i < rest.length; i++) {
       if (rest[i] === '--full-node') { const u = rest[++i]; if (u === undefined || !/^wss?:\/\//.test(u)) throw new UsageError('--full-node needs a ws:// or wss:// URL'); fullNodes.push(u) } else others.push(rest[i])
     }
-    const { flags } = parseFlags(others, ['port', 'genesis-hash', 'sample-count', 'persist'], ['verbose'])
+    const { flags } = parseFlags(others, ['port', 'genesis-hash', 'sample-count', 'persist', 'pledge'], ['verbose'])
     const port = flags.port === undefined ? 0 : Number(flags.port)
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port takes 0..65535')
     const sampleCount = flags['sample-count'] === undefined ? 16 : Number(flags['sample-count'])
     if (!Number.isInteger(sampleCount) || sampleCount < 1 || sampleCount > 128) throw new UsageError('--sample-count takes 1..128')
+    let pledgeBytes: number | undefined
+    try { pledgeBytes = typeof flags.pledge === 'string' ? parsePledge(flags.pledge) : undefined } catch (err) { throw new UsageError(`--pledge: ${(err as Error).message}`) }
     let pinned = typeof flags['genesis-hash'] === 'string' ? flags['genesis-hash'] : undefined
     if (pinned === undefined) {
       try { pinned = genesisHash(new Uint8Array(await readFile(join(home, 'devnet', 'genesis.json')))) } catch {
@@ -60,6 +63,7 @@ export const edgeCommand: Command = {
       genesisHash: pinned,
       port,
       sampleCount,
+      pledgeBytes,
       persistDir: typeof flags.persist === 'string' ? flags.persist : undefined,
       debug: verbose,
       log: verbose ? (line) => { io.stderr(line) } : undefined

@@ -15,7 +15,7 @@ import type { LightBlock } from '../../protocol/chain/index.js'
 import { GlowmeshError } from '../../protocol/errors.js'
 import type { MerkleProof } from '../../protocol/storage/merkle.js'
 import {
-  AbortError, CHALLENGE_PROTOCOL, FLOW_PROTOCOL, FlowStatus, SAMPLE_PROTOCOL, SEGMENT_PROTOCOL, SYNC_PROTOCOL, SegmentStatus, SyncStatus,
+  AbortError, CHALLENGE_PROTOCOL, FLOW_PROTOCOL, FlowStatus, PORA_STATE_PROTOCOL, SAMPLE_PROTOCOL, SEGMENT_PROTOCOL, SYNC_PROTOCOL, SegmentStatus, SyncStatus,
   TX_PROTOCOL, packEnvelope, unpackEnvelope, type Challenge, type ChallengeAnswer, type ProtocolId, type RequestOf, type ResponseOf
 } from '../../protocol/wire/index.js'
 import { InvalidResponseError, NotFoundError, PrunedError, RateLimitedError, RemoteError, RequestTimeoutError } from '../../fullnode/net/errors.js'
@@ -58,6 +58,11 @@ export interface WebSocketTransport extends LightTransport {
   nodeId: Uint8Array
   /** Segment `index` of the file with 0G root `root`, with its proof (unverified: check it with verifySegmentProof). */
   segment: (peer: PeerRef, root: Uint8Array, index: number, options?: WaitOptions) => Promise<{ bytes: Uint8Array, proof: MerkleProof }>
+  /**
+   * State entries at `paths` with their MPT proofs at one committed height, over `/glowmesh/pora-state/1.0.0`
+   * (unverified: createVerifiedAccess checks them against a verified app hash).
+   */
+  provenState: (peer: PeerRef, paths: string[], options?: WaitOptions) => Promise<{ height: number, entries: Array<{ path: string, value: Uint8Array, proof: Uint8Array }> }>
   /** Resolves once at least `count` sockets are open. */
   waitForPeers: (count: number, options?: WaitOptions) => Promise<void>
 }
@@ -138,6 +143,7 @@ export function createWebSocketTransport (options: WebSocketTransportOptions): W
   const drop = (c: Conn, why: string): void => {
     const ws = c.ws
     c.ws = undefined
+    if (ws !== undefined) log(`dropped ${c.url.replace(/\?.*$/, '')}: ${why}`)
     for (const p of c.pending.values()) p.reject(new WebSocketUnavailableError(`${c.url}: ${why}`))
     c.pending.clear()
     try { ws?.close(1000, why.slice(0, 100)) } catch {}
@@ -261,6 +267,12 @@ export function createWebSocketTransport (options: WebSocketTransportOptions): W
       const res = await request(peer, FLOW_PROTOCOL, { position: BigInt(position) }, o, options.timeoutMs ?? 30_000)
       if (res.status !== FlowStatus.OK) throw statusError(res.status, res.message)
       return { bytes: res.data }
+    },
+    async provenState (peer, paths, o) {
+      const res = await request(peer, PORA_STATE_PROTOCOL, { paths }, o)
+      if (res.error !== '') throw new RemoteError('PORA_STATE', res.error)
+      if (res.height < 1n || res.height > BigInt(Number.MAX_SAFE_INTEGER) || res.entries.length !== paths.length || res.entries.some((e, i) => e.path !== paths[i])) throw new InvalidResponseError('pora-state answer does not match the request')
+      return { height: Number(res.height), entries: res.entries }
     },
     async submitTx (peer, tx, o) {
       const res = await request(peer, TX_PROTOCOL, { tx }, o, options.timeoutMs ?? 30_000)

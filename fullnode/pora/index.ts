@@ -10,9 +10,9 @@ import { CHALLENGE_PROTOCOL, type RequestOf, type ResponseOf } from '../../proto
 import { request } from '../net/client.js'
 import type { GlowmeshApp } from '../app/app.js'
 import { startChallenger, type Challenger, type ChallengerOptions } from './challenger.js'
-import { serveProvenState } from './state-service.js'
+import { serveProvenState, type StateSource } from './state-service.js'
 
-export { PORA_STATE_PROTOCOL, MAX_STATE_PATHS, PoraStateError, parseStateRequest, serveProvenState, requestProvenState, type ProvenEntry, type ProvenState, type StateSource } from './state-service.js'
+export { PORA_STATE_PROTOCOL, MAX_STATE_PATHS, PoraStateError, parseStateRequest, readProvenState, serveProvenState, requestProvenState, type ProvenEntry, type ProvenState, type StateSource } from './state-service.js'
 export { startChallenger, provenSectors, challengerIndex, type Challenger, type ChallengerComponents, type ChallengerOptions, type ChallengeOutcome } from './challenger.js'
 
 /** The libp2p peer id of a node id (its ed25519 public key). @example peerIdOfNode(nodeId).toString() // '12D3KooW…' */
@@ -27,6 +27,24 @@ export interface ChallengePath {
 }
 
 /**
+ * The app's committed state with proofs, two blocks behind the head (so the header whose app hash
+ * proves it, height + 1, is one light nodes have usually verified already); served over libp2p and
+ * over the WebSocket endpoint (fullnode/net/ws/pora-state.ts).
+ * @example serveProvenState(libp2p, appStateSource(app))
+ */
+export function appStateSource (app: GlowmeshApp): StateSource {
+  return {
+    height: () => app.params === null ? 0 : Math.max(1, app.state.height - 2),
+    query: async (path, height) => {
+      const r = await app.query({ path: `/${path}`, data: new Uint8Array(), height: BigInt(height), prove: true })
+      const proof = r.proofOps?.ops[0]?.data
+      if (r.code !== 0 || proof === undefined) throw new Error(`query ${path} at ${height}: code ${r.code} ${r.log}`)
+      return { value: r.value, proof }
+    }
+  }
+}
+
+/**
  * Runs the challenger inside a full node once its chain is initialised; challenges go over
  * `/glowmesh/challenge/1.0.0` to the node's peer id. Resolves the running challenger lazily.
  * @example const pora = startNodeChallenger({ app, libp2p: net.libp2p, secretKey, submitTx, log }, { deadlineMs: 500 })
@@ -36,15 +54,7 @@ export function startNodeChallenger (c: { app: GlowmeshApp, libp2p: Libp2p, secr
   let stopped = false
   // Light nodes read their PoRA state here with proofs, two blocks behind the head so the header
   // whose app hash proves it (height + 1) is one they have usually verified already.
-  serveProvenState(c.libp2p, {
-    height: () => c.app.params === null ? 0 : Math.max(1, c.app.state.height - 2),
-    query: async (path, height) => {
-      const r = await c.app.query({ path: `/${path}`, data: new Uint8Array(), height: BigInt(height), prove: true })
-      const proof = r.proofOps?.ops[0]?.data
-      if (r.code !== 0 || proof === undefined) throw new Error(`query ${path} at ${height}: code ${r.code} ${r.log}`)
-      return { value: r.value, proof }
-    }
-  }, c.log).catch((err: Error) => { c.log?.(`pora-state: cannot serve: ${err.message}`) })
+  serveProvenState(c.libp2p, appStateSource(c.app), c.log).catch((err: Error) => { c.log?.(`pora-state: cannot serve: ${err.message}`) })
   const wait = setInterval(() => {
     const p = c.app.params
     if (p === null || challenger !== undefined || stopped) return

@@ -10,8 +10,9 @@ import type { Libp2p, PeerId } from '@libp2p/interface'
 import { GlowmeshError } from '../../protocol/errors.js'
 import { fromHex, toHex } from '../../protocol/bytes.js'
 import { readFrame, writeFrame } from '../net/stream.js'
+import { PORA_STATE_PROTOCOL } from '../../protocol/wire/protocols.js'
 
-export const PORA_STATE_PROTOCOL = '/glowmesh/pora-state/1.0.0'
+export { PORA_STATE_PROTOCOL }
 /** Paths one request may ask for. */
 export const MAX_STATE_PATHS = 8
 const MAX_REQUEST_BYTES = 2048
@@ -49,6 +50,19 @@ export function parseStateRequest (body: Uint8Array): string[] {
 }
 
 /**
+ * Reads `paths` from `source` at its current committed height, or says why not (`{ error }`); what
+ * both the libp2p service below and the WebSocket endpoint's handler (fullnode/net/ws/pora-state.ts) answer.
+ * @example const r = await readProvenState(source, ['epoch']); if ('error' in r) throw new Error(r.error)
+ */
+export async function readProvenState (source: StateSource, paths: string[]): Promise<ProvenState | { error: string }> {
+  const height = source.height()
+  if (height < 1) return { error: 'no committed state yet' }
+  const entries: ProvenEntry[] = []
+  for (const path of paths) entries.push({ path, ...await source.query(path, height) })
+  return { height, entries }
+}
+
+/**
  * Serves PORA_STATE_PROTOCOL on `libp2p` from `source`; resolves once registered.
  * @example await serveProvenState(libp2p, { height: () => app.state.height - 1, query })
  */
@@ -57,17 +71,8 @@ export async function serveProvenState (libp2p: Libp2p, source: StateSource, log
     const signal = AbortSignal.timeout(10_000)
     try {
       const paths = parseStateRequest(await readFrame(stream, { maxBytes: MAX_REQUEST_BYTES, signal }))
-      const height = source.height()
-      let out: object
-      if (height < 1) out = { error: 'no committed state yet' }
-      else {
-        const entries = []
-        for (const path of paths) {
-          const { value, proof } = await source.query(path, height)
-          entries.push({ path, value: toHex(value), proof: toHex(proof) })
-        }
-        out = { height, entries }
-      }
+      const r = await readProvenState(source, paths)
+      const out = 'error' in r ? r : { height: r.height, entries: r.entries.map((e) => ({ path: e.path, value: toHex(e.value), proof: toHex(e.proof) })) }
       await writeFrame(stream, new TextEncoder().encode(JSON.stringify(out)), { signal })
       await stream.close({ signal })
     } catch (err) {

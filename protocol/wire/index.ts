@@ -22,6 +22,7 @@ import { challenge, challengeAnswer, challengeReceipt } from './messages/challen
 import { jobOffer, jobRequest, jobResponse } from './messages/job.js'
 import { txRequest, txResponse } from './messages/tx.js'
 import { flowRequest, flowResponse } from './messages/flow.js'
+import { poraStateRequest, poraStateResponse } from './messages/pora-state.js'
 import { envelope } from './envelope.js'
 
 /** Every message type by name, for encodeMessage / decodeMessage. */
@@ -33,6 +34,7 @@ export const MESSAGES = Object.freeze({
   jobRequest, jobResponse, jobOffer,
   txRequest, txResponse,
   flowRequest, flowResponse,
+  poraStateRequest, poraStateResponse,
   envelope
 })
 
@@ -49,4 +51,6 @@ export { JobStatus, InputRef, JobOffer, JobClaim, JobResult, JobRequest, JobResp
 export { TxRequest, TxResponse } from './pb/tx.js'
 export { FlowStatus, FlowRequest, FlowResponse } from './pb/flow.js'
 export { FLOW_SEGMENT_CHUNKS, MAX_FLOW_REQUEST_BYTES, MAX_FLOW_RESPONSE_BYTES } from './messages/flow.js'
+export { PoraStateRequest, PoraStateEntry, PoraStateResponse } from './pb/pora-state.js'
+export { MAX_PORA_STATE_PATHS, PORA_STATE_PATH, MAX_PORA_STATE_REQUEST_BYTES, MAX_PORA_STATE_RESPONSE_BYTES } from './messages/pora-state.js'
 export { EnvelopeKind, EnvelopeError, Envelope } from './pb/envelope.js'

@@ -12,6 +12,7 @@ import { segmentRequest, segmentResponse } from './messages/segment.js'
 import { newHeader, syncRequest, syncResponse } from './messages/sync.js'
 import { txRequest, txResponse } from './messages/tx.js'
 import { flowRequest, flowResponse } from './messages/flow.js'
+import { poraStateRequest, poraStateResponse } from './messages/pora-state.js'
 
 export const SYNC_PROTOCOL = '/glowmesh/sync/1.0.0'
 export const SAMPLE_PROTOCOL = '/glowmesh/sample/1.0.0'
@@ -20,6 +21,8 @@ export const CHALLENGE_PROTOCOL = '/glowmesh/challenge/1.0.0'
 export const JOB_PROTOCOL = '/glowmesh/job/1.0.0'
 export const TX_PROTOCOL = '/glowmesh/tx/1.0.0'
 export const FLOW_PROTOCOL = '/glowmesh/flow/1.0.0'
+/** Proven PoRA chain state (libp2p: JSON frames, fullnode/pora/state-service.ts; the WebSocket envelope: these messages). */
+export const PORA_STATE_PROTOCOL = '/glowmesh/pora-state/1.0.0'
 
 /** One protocol's message types and limits. */
 export interface ProtocolSpec<Req, Res, Push> {
@@ -58,7 +61,9 @@ export const PROTOCOLS = Object.freeze({
   [JOB_PROTOCOL]: spec('job', jobRequest, jobResponse, jobOffer),
   [TX_PROTOCOL]: spec('tx', txRequest, txResponse),
   // PoRA sealing input: raw flow bytes by position (light nodes compare two full nodes' answers)
-  [FLOW_PROTOCOL]: spec('flow', flowRequest, flowResponse)
+  [FLOW_PROTOCOL]: spec('flow', flowRequest, flowResponse),
+  // PoRA state with MPT proofs for light nodes on the WebSocket envelope (the edge)
+  [PORA_STATE_PROTOCOL]: spec('pora-state', poraStateRequest, poraStateResponse)
 })
 
 export type Protocols = typeof PROTOCOLS

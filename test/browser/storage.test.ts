@@ -7,21 +7,21 @@
 // re-seals, and earns again. The key is exported and imported into a fresh context (same node id);
 // a pledge beyond the quota estimate and a malformed key are refused with typed errors; an IndexedDB
 // QuotaExceededError while storing sealed segments is reported (StorageQuotaExceededError) and retried.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fromHex, toHex } from '../../protocol/bytes.js'
+import { toHex } from '../../protocol/bytes.js'
 import { startBrowserHarness, type BrowserHarness } from '../helpers/page.js'
 import type { TestDevnet } from '../helpers/devnet.js'
 import { spawnCli } from '../helpers/cli.js'
+import { registryEntry, challengeVerdicts } from '../helpers/pora.js'
 
 const fixture = fileURLToPath(new URL('./fixtures/storage/', import.meta.url))
 const MiB = 1024 * 1024
 
-interface Entry { rewards: bigint, penalties: bigint, receipts: number, sectors: number }
 interface Contribution { state: string, pledgeBytes: number, registered: boolean, sectors: number, cachedBytes: number, rewards: string, challenges: Array<{ id: string, ok: boolean, latencyMs: number, at: number }>, refetches: number, persisted?: boolean, lastError?: { name: string, message: string } }
 
 let harness: BrowserHarness | undefined
@@ -37,35 +37,6 @@ async function until<T> (probe: () => Promise<T | undefined | false>, what: stri
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 500))
   }
-}
-
-async function entry (nodeId: string): Promise<Entry | undefined> {
-  try {
-    const e = (await devnet!.rpc(0).registryEntry(fromHex(nodeId, 32))).entry
-    return e === null ? undefined : { rewards: BigInt(e.rewards), penalties: BigInt(e.penalties), receipts: e.receipts, sectors: e.sectors?.length ?? 0 }
-  } catch { return undefined }
-}
-
-/** The validators' challenger log lines about this node (fullnode/pora/challenger.ts): verdict counts, latencies, reasons. */
-function verdicts (nodeId: string): { counts: Record<string, number>, validMs: number[], reasons: string[] } {
-  const counts: Record<string, number> = {}
-  const validMs: number[] = []
-  const reasons: string[] = []
-  const prefix = `challenge of ${nodeId.slice(0, 12)}`
-  for (const n of devnet!.nodes) {
-    let text = ''
-    try { text = readFileSync(join(n.dir, 'node.log'), 'utf8') } catch { continue }
-    for (const line of text.split('\n')) {
-      if (!line.includes(prefix)) continue
-      const m = /: (valid|late|invalid|missing) in (\d+) ms( \((.*)\))?/.exec(line)
-      if (m === null) continue
-      counts[m[1]] = (counts[m[1]] ?? 0) + 1
-      counts[`node${n.index}:${m[1]}`] = (counts[`node${n.index}:${m[1]}`] ?? 0) + 1
-      if (m[1] === 'valid') validMs.push(Number(m[2]))
-      if (m[4] !== undefined && reasons.length < 5) reasons.push(`node${n.index}: ${m[1]}: ${m[4]}`)
-    }
-  }
-  return { counts, validMs: validMs.sort((a, b) => a - b), reasons }
 }
 
 const contribution = async (page: Page): Promise<Contribution> => await page.evaluate(() => (window.glowmesh as any).contribution())
@@ -118,7 +89,7 @@ describe('browser storage contribution', () => {
 
     // registered, 2 sectors committed and proven, rewards on chain
     const t0 = Date.now()
-    await until(async () => { const e = await entry(nodeId); return e !== undefined && e.sectors === 2 && e.rewards > 0n }, 'registry: 2 sectors and rewards', 200_000)
+    await until(async () => { const e = await registryEntry(devnet!, nodeId); return e !== undefined && e.sectors === 2 && e.rewards > 0n }, 'registry: 2 sectors and rewards', 200_000)
     console.log(`[bench] browser pledge → 2 sectors committed, proven and first reward on chain: ${Date.now() - t0} ms`)
     const segs = await page.evaluate(async () => await window.storageTest.keys('pora/seg/'))
     expect(segs).toHaveLength(8) // 2 sectors × 4 sealed 256 KiB segments in IndexedDB
@@ -129,9 +100,9 @@ describe('browser storage contribution', () => {
     expect(c1.challenges.length).toBeLessThanOrEqual(50)
     const lat = c1.challenges.filter(x => x.ok).map(x => x.latencyMs).sort((a, b) => a - b)
     console.log(`[bench] browser PoRA answers (IndexedDB, 2 MiB sealed): ${lat.length} ok, p50 ${lat[Math.floor(lat.length / 2)]} ms, max ${lat.at(-1)} ms`)
-    const first = (await entry(nodeId))!
-    await until(async () => { const e = await entry(nodeId); return e !== undefined && e.rewards > first.rewards && e.receipts > first.receipts }, 'rising receipts and rewards')
-    const v1 = verdicts(nodeId)
+    const first = (await registryEntry(devnet!, nodeId))!
+    await until(async () => { const e = await registryEntry(devnet!, nodeId); return e !== undefined && e.rewards > first.rewards && e.receipts > first.receipts }, 'rising receipts and rewards')
+    const v1 = challengeVerdicts(devnet!, nodeId)
     console.log(`[bench] the page is connected to ${(await status(page) as any).peers} full node(s) of ${devnet!.nodes.length}`)
     console.log(`[bench] validators' verdicts before the deletion: ${JSON.stringify(v1.counts)}; valid round trips (validator → page → validator) p50 ${v1.validMs[Math.floor(v1.validMs.length / 2)]} ms, max ${v1.validMs.at(-1)} ms${v1.reasons.length > 0 ? `; ${v1.reasons.join(' | ')}` : ''}`)
     expect(v1.counts.valid ?? 0).toBeGreaterThan(0)
@@ -151,13 +122,13 @@ describe('browser storage contribution', () => {
     await until(async () => (await contribution(page)).refetches > 0, 'the node noticing its lost records (refetches)', 60_000)
     await until(async () => (await page.evaluate(async () => await window.storageTest.keys('pora/seg/'))).length === 8, 're-sealed records back in IndexedDB', 120_000)
     await until(async () => (await contribution(page)).challenges.some(x => x.ok && x.at > cut + 1000), 'a correct answer after the repair', 120_000)
-    const repaired = (await entry(nodeId))!
-    await until(async () => { const e = await entry(nodeId); return e !== undefined && e.rewards > repaired.rewards }, 'rewards after the repair', 120_000)
-    expect((await entry(nodeId))!.sectors).toBe(2)
+    const repaired = (await registryEntry(devnet!, nodeId))!
+    await until(async () => { const e = await registryEntry(devnet!, nodeId); return e !== undefined && e.rewards > repaired.rewards }, 'rewards after the repair', 120_000)
+    expect((await registryEntry(devnet!, nodeId))!.sectors).toBe(2)
     const c2 = await contribution(page)
     expect(c2.cachedBytes).toBe(2 * MiB)
-    const v2 = verdicts(nodeId)
-    console.log(`[bench] deleted records → re-sealed and answering again: ${c2.refetches} sector(s) re-fetched; verdicts overall ${JSON.stringify(v2.counts)}; penalties ${(await entry(nodeId))!.penalties}`)
+    const v2 = challengeVerdicts(devnet!, nodeId)
+    console.log(`[bench] deleted records → re-sealed and answering again: ${c2.refetches} sector(s) re-fetched; verdicts overall ${JSON.stringify(v2.counts)}; penalties ${(await registryEntry(devnet!, nodeId))!.penalties}`)
     expect(v2.counts.invalid ?? 0).toBe(0) // no wrong answer, before or after the deletion
 
     exported = await page.evaluate(async () => await (window.glowmesh as any).exportKey())
@@ -208,9 +179,9 @@ describe('browser storage contribution', () => {
     expect(full.lastError).toMatchObject({ code: 'QUOTA_EXCEEDED' })
     expect(full.cachedBytes).toBeLessThan(2 * MiB)
     await page.evaluate(() => { window.storageTest.failWrites(null) }) // space returns
-    await until(async () => { const e = await entry(started.nodeId); return e !== undefined && e.sectors === 2 && e.rewards > 0n }, 'sealed, committed and rewarded after the quota returned', 200_000)
+    await until(async () => { const e = await registryEntry(devnet!, started.nodeId); return e !== undefined && e.sectors === 2 && e.rewards > 0n }, 'sealed, committed and rewarded after the quota returned', 200_000)
     await until(async () => (await contribution(page)).cachedBytes === 2 * MiB, 'all 8 segments in IndexedDB')
-    expect(verdicts(started.nodeId).counts.invalid ?? 0).toBe(0)
+    expect(challengeVerdicts(devnet!, started.nodeId).counts.invalid ?? 0).toBe(0)
     await page.evaluate(async () => { await window.glowmesh!.stop() })
   }, 300_000)
 })

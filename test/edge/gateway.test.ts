@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { startTestDevnet, type TestDevnet } from '../helpers/devnet.js'
-import { LAUNCHER, spawnCli } from '../helpers/cli.js'
-import { spawn } from 'node:child_process'
+import { spawnCli } from '../helpers/cli.js'
+import { startEdgeCli } from '../helpers/edge.js'
 import { CarReader } from '@ipld/car'
 import { CID } from 'multiformats/cid'
 import { createHeliaLight } from 'helia'
@@ -29,34 +29,6 @@ async function until<T> (probe: () => Promise<T | undefined>, what: string, ms =
     try { const v = await probe(); if (v !== undefined) return v } catch (err) { last = err }
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`)
     await new Promise((resolve) => setTimeout(resolve, 300))
-  }
-}
-
-/** Runs `glowmesh edge --home HOME` and resolves with the URL it prints on its own line. */
-async function startEdgeCli (home: string): Promise<{ url: string, close: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['--experimental-websocket', LAUNCHER, 'edge', '--home', home], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let stderr = ''
-  child.stderr!.on('data', (d) => { stderr += String(d) })
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    const timer = setTimeout(() => { reject(new Error(`glowmesh edge printed no URL in 120 s: ${stderr.slice(-2000)}`)) }, 120_000)
-    child.stdout!.on('data', (d) => {
-      out += String(d)
-      const line = out.split('\n').find((l) => /^http:\/\/127\.0\.0\.1:\d+$/.test(l))
-      if (line !== undefined) { clearTimeout(timer); resolve(line) }
-    })
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`glowmesh edge exited ${String(code)}: ${stderr.slice(-2000)}`)) })
-  })
-  return {
-    url,
-    close: async () => {
-      if (child.exitCode !== null) return
-      const exited = new Promise((resolve) => child.once('exit', resolve))
-      child.kill('SIGINT')
-      const t = setTimeout(() => child.kill('SIGKILL'), 10_000)
-      await exited
-      clearTimeout(t)
-    }
   }
 }
 

@@ -117,6 +117,7 @@ export function attachEdgeWebSocket (options: EdgeWsOptions): EdgeWsEndpoint {
       maxMessageBytes: MAX_ENVELOPE_BYTES,
       onMessage: (bytes) => { onMessage(session, bytes) },
       onClose: () => {
+        log(`ws: light node socket ${session.id} from ${address}${session.nodeHex === undefined ? '' : ` (${session.nodeHex.slice(0, 14)}…)`} closed`)
         sessions.delete(session.id)
         limiter.forget(`ws${session.id}`)
         for (const p of session.pending.values()) p.reject(new RemoteError('CLOSED', 'the light node closed its WebSocket'))
@@ -141,7 +142,7 @@ export function attachEdgeWebSocket (options: EdgeWsOptions): EdgeWsEndpoint {
     const protocol = env.protocol as ProtocolId
     if (env.kind === EnvelopeKind.RESPONSE || env.kind === EnvelopeKind.ERROR) {
       const p = s.pending.get(env.requestId)
-      if (p === undefined || p.protocol !== protocol) { s.ws.close(CloseCode.POLICY, 'answer to no request of ours'); return }
+      if (p === undefined || p.protocol !== protocol) { log(`ws: closing ${s.address}${s.nodeHex === undefined ? '' : ` (${s.nodeHex.slice(0, 14)}…)`}: answer to no request of ours (request ${env.requestId}, ${protocol})`); s.ws.close(CloseCode.POLICY, 'answer to no request of ours'); return }
       s.pending.delete(env.requestId)
       if (env.kind === EnvelopeKind.ERROR) { p.reject(new RemoteError(env.error!.code, env.error!.message)); return }
       try { p.resolve(decodeResponse(protocol, env.payload)) } catch (err) {

@@ -6,6 +6,7 @@ import { parseRange, GatewayError } from '../../../edge/http.js'
 import { openVerifiedFile, verifiedSegment, type SegmentSource } from '../../../edge/files.js'
 import { handleGateway, type GatewayContext } from '../../../edge/gateway.js'
 import { toHex } from '../../../protocol/bytes.js'
+import { parsePledge } from '../../../edge/pora.js'
 
 const data = new Uint8Array(SEGMENT_SIZE * 2 + 1000).map((_, i) => (i * 7 + (i >> 11)) % 256)
 const root = fileRoot(data)
@@ -48,6 +49,17 @@ describe('parseRange', () => {
       expect((err as GatewayError).status).toBe(416)
       expect((err as GatewayError).headers['content-range']).toBe('bytes */100')
     }
+  })
+})
+
+describe('parsePledge (EDGE_PLEDGE_BYTES, --pledge)', () => {
+  it('takes bytes or k/M/G (1024-based); refuses anything else with a typed error', () => {
+    expect(parsePledge('4MiB')).toBe(4 << 20)
+    expect(parsePledge('1048576')).toBe(1 << 20)
+    expect(parsePledge(' 2g ')).toBe(2 * 1024 ** 3)
+    expect(parsePledge(undefined)).toBeUndefined()
+    expect(parsePledge('')).toBeUndefined()
+    for (const bad of ['0', '-1', '4 TiB', '1.5MiB', 'lots']) expect(() => parsePledge(bad), bad).toThrow(expect.objectContaining({ name: 'PledgeSizeError', code: 'INVALID_INPUT' }))
   })
 })
 
@@ -107,5 +119,25 @@ describe('handleGateway', () => {
     }
     expect((await call('/v1/status', { method: 'DELETE' })).status).toBe(405)
     expect((await call('/v1/status', { method: 'OPTIONS' })).status).toBe(204)
+    expect(await (await call('/v1/storage')).json()).toMatchObject({ code: 'STORAGE_DISABLED' })
+  })
+
+  it('availability gets the request signal (on-demand sampling) and passes typed errors on; /v1/storage answers when pledged', async () => {
+    let seen: AbortSignal | undefined
+    const c2: GatewayContext = {
+      ...ctx,
+      availability: async (h, signal) => {
+        seen = signal
+        if (h === 5) throw new GatewayError(504, 'AVAILABILITY_TIMEOUT', 'slow')
+        return { height: h, available: true, outcome: 'empty', confidence: 1, columns: [], blobs: 0 }
+      },
+      storage: () => ({ nodeId: '0xab', sectors: 2 })
+    }
+    const res = await handleGateway(new Request('http://edge/v1/availability/3'), c2)
+    expect(await res.json()).toMatchObject({ height: 3, status: 'available', outcome: 'empty', confidence: 1 })
+    expect(seen).toBeInstanceOf(AbortSignal)
+    const slow = await handleGateway(new Request('http://edge/v1/availability/5'), c2)
+    expect(slow.status).toBe(504)
+    expect(await (await handleGateway(new Request('http://edge/v1/storage'), c2)).json()).toEqual({ nodeId: '0xab', sectors: 2 })
   })
 })

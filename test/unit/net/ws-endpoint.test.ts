@@ -11,7 +11,9 @@ import { attachEdgeWebSocket, type EdgeWsEndpoint } from '../../../fullnode/net/
 import { acceptKey } from '../../../fullnode/net/ws/socket.js'
 import { NotFoundError } from '../../../fullnode/net/errors.js'
 import { createWebSocketTransport, signHelloUrl, verifyHello, type WebSocketTransport } from '../../../client/ws/index.js'
-import { CHALLENGE_PROTOCOL, ChallengeStatus } from '../../../protocol/wire/index.js'
+import { CHALLENGE_PROTOCOL, ChallengeStatus, PORA_STATE_PROTOCOL, packEnvelope } from '../../../protocol/wire/index.js'
+import { DEFAULT_HANDLERS } from '../../../fullnode/net/handlers/index.js'
+import { poraStateHandler } from '../../../fullnode/net/ws/pora-state.js'
 
 const chainId = 'glowmesh-test'
 let server: Server
@@ -20,6 +22,7 @@ let url: string
 const secretKey = new Uint8Array(32).fill(9)
 const nodeId = ed25519.getPublicKey(secretKey)
 let transport: WebSocketTransport
+let stateHeight = 0
 
 beforeAll(async () => {
   server = createServer((_req, res) => { res.writeHead(404).end() })
@@ -33,6 +36,10 @@ beforeAll(async () => {
       segment: async () => { throw new NotFoundError('no such file') },
       submitTx: async () => { throw new Error('engine down') }
     },
+    handlers: [...DEFAULT_HANDLERS, poraStateHandler({
+      height: () => stateHeight,
+      query: async (path) => ({ value: path === 'epoch' ? new Uint8Array([1, 2, 3]) : new Uint8Array(), proof: new Uint8Array([9, 9]) })
+    })],
     limits: { rateLimits: { '/glowmesh/segment/1.0.0': { burst: 3, perSecond: 0.001 } } }
   })
   transport = createWebSocketTransport({ urls: [url], chainId, secretKey })
@@ -58,6 +65,17 @@ describe('fullnode/net/ws + client/ws', () => {
   it('requests are answered by the protocol handlers (statuses become typed errors)', async () => {
     await expect(transport.lightBlock(url, 5n)).rejects.toBeInstanceOf(NotFoundError)
     await expect(transport.segment(url, new Uint8Array(32), 0)).rejects.toMatchObject({ code: 'NOT_FOUND' })
+  })
+
+  it('/glowmesh/pora-state/1.0.0 answers proven state entries over the envelope; refusals and bad paths are typed errors', async () => {
+    await expect(transport.provenState(url, ['epoch'])).rejects.toMatchObject({ code: 'REMOTE_ERROR', status: 'PORA_STATE' })
+    stateHeight = 41
+    const r = await transport.provenState(url, ['epoch', 'node/0x' + 'ab'.repeat(32)])
+    expect(r.height).toBe(41)
+    expect(r.entries.map((e) => [e.path, [...e.value], [...e.proof]])).toEqual([['epoch', [1, 2, 3], [9, 9]], ['node/0x' + 'ab'.repeat(32), [], [9, 9]]])
+    // an unknown path can't even be sent (the envelope validates requests on both sides)
+    expect(() => packEnvelope({ kind: 'request', requestId: 1n, protocol: PORA_STATE_PROTOCOL, message: { paths: ['secrets'] } })).toThrow(/unknown state path/)
+    await expect(transport.provenState(url, [])).rejects.toThrow(/PoraStateRequest.paths/)
   })
 
   it('per-socket token buckets refuse a flood with RATE_LIMITED', async () => {

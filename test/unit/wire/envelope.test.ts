@@ -12,7 +12,7 @@ const requestId = fc.bigInt({ min: 1n, max: 2n ** 64n - 1n })
 
 describe('registry', () => {
   it('lists the protocols with their limits', () => {
-    expect(PROTOCOL_IDS).toEqual(['sync', 'sample', 'segment', 'challenge', 'job', 'tx', 'flow'].map((n) => `/glowmesh/${n}/1.0.0`))
+    expect(PROTOCOL_IDS).toEqual(['sync', 'sample', 'segment', 'challenge', 'job', 'tx', 'flow', 'pora-state'].map((n) => `/glowmesh/${n}/1.0.0`))
     expect(getProtocol(TX_PROTOCOL).maxRequestBytes).toBe(MAX_TX_REQUEST_BYTES)
     expect(getProtocol(SAMPLE_PROTOCOL).maxResponseBytes).toBe(MAX_SAMPLE_RESPONSE_BYTES)
     expect(getProtocol(SEGMENT_PROTOCOL).maxResponseBytes).toBe(MAX_SEGMENT_RESPONSE_BYTES)
