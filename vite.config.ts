@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config'
 
 // One vitest configuration, one project per suite. Node 20 needs --experimental-websocket and the
-// Promise.withResolvers polyfill (DESIGN §9, §10); every worker gets both.
+// Promise.withResolvers polyfill (DESIGN §9, §10); every worker gets both. The suites that start
+// devnets run one file at a time and one suite after another (sequence.groupOrder): on CI's 2 cores,
+// a devnet + Chromium + workerd at once made every file slower and timing-sensitive tests flaky.
 const shared = {
   execArgv: ['--experimental-websocket'],
   setupFiles: ['./cli/polyfills.js'],
@@ -11,12 +13,12 @@ const shared = {
 export default defineConfig({
   test: {
     projects: [
-      { test: { ...shared, name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 60_000 } },
-      { test: { ...shared, name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 300_000, fileParallelism: false } },
+      { test: { ...shared, name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 60_000, sequence: { groupOrder: 0 } } },
+      { test: { ...shared, name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 300_000, fileParallelism: false, sequence: { groupOrder: 0 } } },
       // real headless Chromium (playwright-core, test/helpers/chromium.ts) against a real devnet
-      { test: { ...shared, name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 240_000, fileParallelism: false } },
+      { test: { ...shared, name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 240_000, fileParallelism: false, sequence: { groupOrder: 1 } } },
       // the edge: the worker in real workerd (miniflare) and the WebSocket transport, against a real devnet
-      { test: { ...shared, name: 'edge', include: ['test/edge/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 300_000, fileParallelism: false } }
+      { test: { ...shared, name: 'edge', include: ['test/edge/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 300_000, fileParallelism: false, sequence: { groupOrder: 2 } } }
     ]
   }
 })

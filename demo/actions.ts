@@ -34,6 +34,31 @@ export function setupActions (c: Ctx): void {
     fn().then(() => { msg('contrib-msg', 'stopped: sealed data stays in IndexedDB') }, (err) => { msg('contrib-msg', errLine(err)) })
   })
 
+  // the identity: rewards belong to the key, so it can leave this browser and come back (restart to apply an import)
+  $('export-key').addEventListener('click', () => {
+    const fn = c.api.exportKey
+    if (fn === undefined) { msg('key-msg', 'key export is not available in this build'); return }
+    fn().then((key: { address?: string }) => {
+      const a = document.createElement('a')
+      a.href = URL.createObjectURL(new Blob([JSON.stringify(key, null, 2)], { type: 'application/json' }))
+      a.download = `glowmesh-key-${String(key.address ?? 'node').slice(0, 10)}.json`
+      a.click()
+      setTimeout(() => { URL.revokeObjectURL(a.href) }, 10_000)
+      msg('key-msg', `key exported (${shortHash(String(key.address ?? ''))}): keep it secret, import it to keep earning after a cleared browser`)
+    }, (err: unknown) => { msg('key-msg', errLine(err)) })
+  })
+  const keyInput = $('import-key') as HTMLInputElement
+  keyInput.addEventListener('change', () => {
+    const f = keyInput.files?.[0]
+    const fn = c.api.importKey
+    if (f === undefined) return
+    if (fn === undefined) { msg('key-msg', 'key import is not available in this build'); return }
+    msg('key-msg', `importing ${f.name}…`, true)
+    f.text().then(async (text) => await fn(text)).then((id: { address: string }) => {
+      msg('key-msg', `imported ${shortHash(id.address)}: reload the page to run the node with it`)
+    }, (err: unknown) => { msg('key-msg', errLine(err)) }).finally(() => { keyInput.value = '' })
+  })
+
   const uploads: Array<{ name: string, size: number, root: string, cid: string, height: number }> = []
   const file = $('file') as HTMLInputElement
   file.addEventListener('change', () => {
@@ -58,8 +83,11 @@ export function setupActions (c: Ctx): void {
       let result
       for (let attempt = 1; ; attempt++) {
         try { result = await uploadFile(data, { rpcUrl: c.rpcUrl, key, chainId: c.chainId(), signal, onProgress }); break } catch (err) {
-          // the storage contributor signs with the same key: a nonce race is retried
-          if (attempt >= 3 || !/nonce|sequence/i.test((err as Error).message)) throw err
+          // the storage contributor signs with the same key: a nonce race is retried once its tx is in a block
+          if (attempt >= 8 || !/nonce|sequence/i.test((err as Error).message)) throw err
+          msg('upload-msg', `${f.name}: the node's own transaction took this nonce; retrying (${attempt})…`, true)
+          await new Promise((resolve) => setTimeout(resolve, 750 * attempt))
+          signal.throwIfAborted()
         }
       }
       uploads.unshift({ name: f.name, ...result })

@@ -108,11 +108,23 @@ describe('demo dashboard (glowmesh start + Chromium)', () => {
     const file = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 31 + 7) & 0xff))
     const uploadStarted = Date.now()
     await page.setInputFiles('#file', { name: 'hello-glowmesh.bin', mimeType: 'application/octet-stream', buffer: file })
-    await page.waitForSelector('#uploads tr[data-root]', { timeout: 90_000 })
+    // done (a row) or failed (the bar turns 'bad' and the message says why)
+    await page.waitForFunction(() => document.querySelector('#uploads tr[data-root]') !== null || document.getElementById('upload-bar')?.dataset.state === 'bad', undefined, { timeout: 120_000 })
+    expect(await page.textContent('#upload-msg')).toMatch(/stored at height/)
     console.log(`[bench] page upload of ${file.length} bytes (fund, hash, sign storage.submit, 2 segments): ${Date.now() - uploadStarted} ms`)
     const root = await page.getAttribute('#uploads tr[data-root]', 'data-root')
     expect(root).toMatch(/^0x[0-9a-f]{64}$/)
     expect(await page.textContent('#upload-msg')).toMatch(/stored at height/)
+
+    // the key leaves the browser as a key file and comes back through the import control
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 20_000 }), page.click('#export-key')])
+    const keyText = readFileSync(await download.path())
+    const key = JSON.parse(keyText.toString('utf8')) as { address: string }
+    expect(key.address).toMatch(/^0x[0-9a-f]{40}$/)
+    await page.setInputFiles('#import-key', { name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"nope":1}') })
+    await page.waitForFunction(() => /INVALID_KEY/.test(document.getElementById('key-msg')?.textContent ?? ''), undefined, { timeout: 20_000 })
+    await page.setInputFiles('#import-key', { name: 'key.json', mimeType: 'application/json', buffer: keyText })
+    await page.waitForFunction(() => /^imported /.test(document.getElementById('key-msg')?.textContent ?? ''), undefined, { timeout: 20_000 })
 
     // live panels: a confidence point, peers by transport
     await page.waitForSelector('#conf-chart rect.ok', { timeout: 60_000 })

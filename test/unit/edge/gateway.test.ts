@@ -120,6 +120,10 @@ describe('handleGateway', () => {
     expect((await call('/v1/status', { method: 'DELETE' })).status).toBe(405)
     expect((await call('/v1/status', { method: 'OPTIONS' })).status).toBe(204)
     expect(await (await call('/v1/storage')).json()).toMatchObject({ code: 'STORAGE_DISABLED' })
+    // the compute issue's verifier hasn't landed: a plain 501, not a 404 or a fake report
+    const infer = await call('/v1/verify-inference', { method: 'POST', body: '{}' })
+    expect(infer.status).toBe(501)
+    expect(await infer.json()).toMatchObject({ code: 'NOT_IMPLEMENTED' })
   })
 
   it('availability gets the request signal (on-demand sampling) and passes typed errors on; /v1/storage answers when pledged', async () => {
