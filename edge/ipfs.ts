@@ -14,13 +14,13 @@ import * as dagPb from '@ipld/dag-pb'
 import { sha256 } from '@noble/hashes/sha2.js'
 import type { CID } from 'multiformats/cid'
 import { equalBytes } from '../protocol/bytes.js'
-import { canonicalCid, isFileCid, parseCid } from '../protocol/cid/index.js'
+import { IPLD_CAR, IPLD_RAW, canonicalCid, isFileCid, negotiateIpfsFormat, parseCid, type IpfsFormat } from '../protocol/cid/index.js'
 import { openVerifiedFile } from './files.js'
 import { CORS_HEADERS, GatewayError, parseRange } from './http.js'
 import type { GatewayContext } from './gateway.js'
 
-const RAW = 'application/vnd.ipld.raw'
-const CAR = 'application/vnd.ipld.car'
+const RAW = IPLD_RAW
+const CAR = IPLD_CAR
 /** A glowmesh leaf is 1 MiB; interior nodes are smaller. */
 const MAX_BLOCK_BYTES = 2 * 1024 * 1024
 /** Blocks in one CAR (a 1 GiB file is 1024 leaves + its interior nodes). */
@@ -35,22 +35,11 @@ export interface IpfsContext {
 }
 
 /** Which answer a request asks for: `?format=` wins over Accept; no preference = the file's bytes. @example pickIpfsFormat(url, 'application/vnd.ipld.car') // 'car' */
-export function pickIpfsFormat (url: URL, accept: string | null): 'raw' | 'car' | 'file' {
-  const f = url.searchParams.get('format')
-  if (f !== null) {
-    if (f === 'raw' || f === 'car') return f
-    throw new GatewayError(406, 'IPFS_UNSUPPORTED_FORMAT', `format '${f.slice(0, 40)}' is not served here (raw, car)`)
-  }
-  if (accept === null || accept.trim() === '') return 'file'
-  for (const item of accept.split(',')) {
-    const [type, ...params] = item.trim().split(';').map((s) => s.trim().toLowerCase())
-    const p = Object.fromEntries(params.map((x) => x.split('=').map((s) => s.trim())))
-    if (p.q !== undefined && Number(p.q) === 0) continue
-    if (type === RAW) return 'raw'
-    if (type === CAR && (p.version === undefined || p.version === '1')) return 'car'
-    if (type === 'application/octet-stream' || type === '*/*' || type === 'application/*' || type.startsWith('text/')) return 'file'
-  }
-  throw new GatewayError(406, 'IPFS_UNSUPPORTED_ACCEPT', `none of '${accept.slice(0, 120)}' is served here (${RAW}, ${CAR}, application/octet-stream)`)
+export function pickIpfsFormat (url: URL, accept: string | null): IpfsFormat {
+  // browsers navigating to /ipfs/{cid} send text/html first: they get the file
+  const format = negotiateIpfsFormat(url.searchParams.get('format'), accept, { textAsFile: true })
+  if (typeof format !== 'string') throw new GatewayError(406, format.code, format.message)
+  return format
 }
 
 /** The block `cid`, from the first full node whose bytes hash to it. @example const bytes = await verifiedBlock(ctx, cid, signal) */

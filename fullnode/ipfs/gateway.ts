@@ -14,6 +14,7 @@ import * as dagPb from '@ipld/dag-pb'
 import { CarWriter } from '@ipld/car/writer'
 import { headerLength } from '@ipld/car/buffer-writer'
 import type { CID } from 'multiformats/cid'
+import { IPLD_CAR, IPLD_RAW, negotiateIpfsFormat, type IpfsFormat } from '../../protocol/cid/index.js'
 import { varint } from 'multiformats'
 import { RateLimiter, type RateLimit } from '../net/rate-limit.js'
 import { sendJson } from '../rpc/http.js'
@@ -72,11 +73,11 @@ export class GatewayError extends GlowmeshError {
   constructor (readonly status: number, code: string, message: string, readonly headers: Record<string, string> = {}) { super(code, message) }
 }
 
-const RAW = 'application/vnd.ipld.raw'
-const CAR = 'application/vnd.ipld.car'
+const RAW = IPLD_RAW
+const CAR = IPLD_CAR
 const IMMUTABLE = 'public, max-age=29030400, immutable'
 
-type Format = 'raw' | 'car' | 'file'
+type Format = IpfsFormat
 
 function setCors (res: ServerResponse): void {
   res.setHeader('access-control-allow-origin', '*')
@@ -90,23 +91,9 @@ function setCors (res: ServerResponse): void {
  * @example pickFormat(new URL('http://x/ipfs/b?format=car'), undefined) // 'car'
  */
 export function pickFormat (url: URL, accept: string | undefined): Format {
-  const f = url.searchParams.get('format')
-  if (f !== null) {
-    if (f === 'raw') return 'raw'
-    if (f === 'car') return 'car'
-    throw new GatewayError(406, 'IPFS_UNSUPPORTED_FORMAT', `format '${f.slice(0, 40)}' is not served here (raw, car)`)
-  }
-  if (accept === undefined || accept.trim() === '') return 'file'
-  // In the client's order (q-values rarely matter for these clients; q=0 excludes).
-  for (const item of accept.split(',')) {
-    const [type, ...params] = item.trim().split(';').map((s) => s.trim().toLowerCase())
-    const p = Object.fromEntries(params.map((x) => x.split('=').map((s) => s.trim())))
-    if (p.q !== undefined && Number(p.q) === 0) continue
-    if (type === RAW) return 'raw'
-    if (type === CAR && (p.version === undefined || p.version === '1')) return 'car'
-    if (type === 'application/octet-stream' || type === '*/*' || type === 'application/*') return 'file'
-  }
-  throw new GatewayError(406, 'IPFS_UNSUPPORTED_ACCEPT', `none of '${accept.slice(0, 120)}' is served here (${RAW}, ${CAR}; version=1, application/octet-stream)`)
+  const format = negotiateIpfsFormat(url.searchParams.get('format'), accept)
+  if (typeof format !== 'string') throw new GatewayError(406, format.code, format.message)
+  return format
 }
 
 /** Parses one `bytes=` range against a size; undefined = serve everything (absent or several ranges). */

@@ -8,3 +8,4 @@ export {
 export { SEGMENTS_PER_LEAF, cidLeafCount, leafSegments, segmentLeaf, leafByteRange } from './mapping.js'
 export { MAX_CID_TEXT, parseCid, canonicalCid, isFileCid, cidToSubmission, cidFromSubmission } from './text.js'
 export { InvalidCidError, CidBuilderStateError } from './errors.js'
+export { IPLD_RAW, IPLD_CAR, negotiateIpfsFormat, type IpfsFormat, type IpfsFormatRefusal } from './negotiate.js'
