@@ -6,7 +6,7 @@ import { fromHex } from '../../protocol/bytes.js'
 import type { TestDevnet } from './devnet.js'
 
 /** A contributor's registry entry, numbers only. */
-export interface RegistryEntry { rewards: bigint, penalties: bigint, receipts: number, sectors: number }
+export interface RegistryEntry { rewards: bigint, penalties: bigint, receipts: number, sectors: number, bond: bigint }
 
 /**
  * The node's registry entry from node `node`'s RPC; undefined when absent or the RPC failed.
@@ -15,7 +15,7 @@ export interface RegistryEntry { rewards: bigint, penalties: bigint, receipts: n
 export async function registryEntry (devnet: TestDevnet, nodeId: string, node = 0): Promise<RegistryEntry | undefined> {
   try {
     const e = (await devnet.rpc(node).registryEntry(fromHex(nodeId, 32))).entry
-    return e === null ? undefined : { rewards: BigInt(e.rewards), penalties: BigInt(e.penalties), receipts: e.receipts, sectors: e.sectors?.length ?? 0 }
+    return e === null ? undefined : { rewards: BigInt(e.rewards), penalties: BigInt(e.penalties), receipts: e.receipts, sectors: e.sectors?.length ?? 0, bond: BigInt(e.bond) }
   } catch { return undefined }
 }
 

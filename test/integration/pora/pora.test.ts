@@ -12,11 +12,11 @@ import { join } from 'node:path'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { startTestDevnet, type TestDevnet } from '../../helpers/devnet.js'
 import { LAUNCHER, spawnCli } from '../../helpers/cli.js'
+import { registryEntry, type RegistryEntry } from '../../helpers/pora.js'
 import { toHex } from '../../../protocol/bytes.js'
 import type { LightStatus } from '../../../client/types.js'
 
 interface Light { child: ChildProcess, statuses: LightStatus[], stderr: string, home: string }
-interface Entry { rewards: bigint, penalties: bigint, receipts: number, sectors: number, bond: bigint }
 
 const MiB = 1024 * 1024
 let devnet: TestDevnet
@@ -56,13 +56,10 @@ async function until (cond: () => boolean | Promise<boolean>, what: string, ms =
 const nodeIdOf = (l: Light): Uint8Array => new Uint8Array(Buffer.from(JSON.parse(readFileSync(join(l.home, 'light', 'key.json'), 'utf8')).publicKey, 'base64'))
 const last = (l: Light): LightStatus | undefined => l.statuses.at(-1)
 
-async function entry (l: Light, node = 0): Promise<Entry | undefined> {
-  try {
-    const r = await devnet.rpc(node).registryEntry(nodeIdOf(l))
-    const e = r.entry
-    if (e === null) return undefined
-    return { rewards: BigInt(e.rewards), penalties: BigInt(e.penalties), receipts: e.receipts, sectors: e.sectors?.length ?? 0, bond: BigInt(e.bond) }
-  } catch { return undefined }
+async function entry (l: Light, node = 0): Promise<RegistryEntry | undefined> {
+  let id: Uint8Array
+  try { id = nodeIdOf(l) } catch { return undefined } // the light node hasn't written its key yet
+  return await registryEntry(devnet, toHex(id), node)
 }
 
 beforeAll(async () => {
