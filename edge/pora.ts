@@ -17,7 +17,7 @@ import type { ChunkHasher } from '../protocol/storage/hasher.js'
 import { createStorageContributor, createVerifiedAccess, type StorageContributor as CoreContributor, type VerifiedAccessNode } from '../client/storage/index.js'
 import type { StorageContext, StorageContributor, StorageStatus } from '../client/types.js'
 import type { WebSocketTransport } from '../client/ws/transport.js'
-import { ensureFunded } from '../client/browser/identity.js'
+import { ensureFunded } from '../client/storage/faucet.js'
 
 /** EDGE_PLEDGE_BYTES / `--pledge` is not a size. */
 export class PledgeSizeError extends GlowmeshError {

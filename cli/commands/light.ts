@@ -12,7 +12,7 @@ import { createFileStore, createNodeTransport, loadOrCreateKey } from '../../cli
 import { createStorageContributor, createVerifiedAccess, type StorageContributor } from '../../client/storage/index.js'
 import { genesisHash } from '../../fullnode/genesis.js'
 import { requestProvenState } from '../../fullnode/pora/state-service.js'
-import type { RpcClient } from '../../fullnode/rpc/client.js'
+import { ensureFunded } from '../../client/storage/faucet.js'
 import { peerIdFromString } from '@libp2p/peer-id'
 
 /** `<home>/light`: key.json and store/. */
@@ -27,30 +27,6 @@ export function parseSize (s: string): number {
   const n = Number(m[1]) * mult
   if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError('--pledge must be positive')
   return n
-}
-
-/**
- * A new identity has no funds to bond its pledge: on a devnet, ask the faucet of the RPC we
- * bootstrap from, then wait until the transfer is in a block. Resolves at once when funded.
- * @example await ensureFunded(rpc, key.address, { signal, stderr })
- */
-export async function ensureFunded (rpc: RpcClient, address: string, o: { signal?: AbortSignal, stderr: (t: string) => void }): Promise<void> {
-  const balance = async (): Promise<bigint> => BigInt((await rpc.account(address, false, o.signal)).balance)
-  // Several faucets (one per full node) share the faucet key, so a drip can lose a nonce race: retry.
-  for (let attempt = 1; await balance() === 0n; attempt++) {
-    try {
-      await rpc.faucet(address, o.signal)
-      for (let i = 0; i < 40 && await balance() === 0n; i++) await sleep(250, o.signal)
-    } catch (err) {
-      if (attempt >= 8) { o.stderr(`faucet: ${(err as Error).message} (registration needs funds for the bond and fees)\n`); return }
-      await sleep(500 * attempt, o.signal)
-    }
-  }
-}
-
-async function sleep (ms: number, signal?: AbortSignal): Promise<void> {
-  signal?.throwIfAborted()
-  await new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 export const lightCommand: Command = {
@@ -101,7 +77,9 @@ export const lightCommand: Command = {
     const transport = await createNodeTransport({ key, chainId: genesis.chainId, peers: bootstrap, signal: controller.signal, log, blocks })
     let storage: StorageContributor | undefined
     if (pledge !== undefined) {
-      await ensureFunded(rpc, key.address, { signal: controller.signal, stderr: io.stderr })
+      // registration needs funds for the bond and fees; without them the contributor says so in its status
+      await ensureFunded({ rpcUrl: rpc.url, address: key.address, signal: controller.signal, log: (m) => io.stderr(m + '\n') })
+        .catch((err) => { if (controller.signal.aborted) throw err; io.stderr(`${(err as Error).message}\n`) })
       // state over /glowmesh/pora-state/1.0.0, checked against this node's verified headers (node is created below)
       const access = createVerifiedAccess({
         transport,

@@ -18,7 +18,7 @@ import type { Ed25519Key } from '../../protocol/chain/keyfile.js'
 import { requestProvenState } from '../../fullnode/pora/state-service.js'
 import { createStorageContributor, createVerifiedAccess, type StorageContributor as CoreContributor, type StorageEvent, type SealFn, type ProveFn, type VerifiedAccessNode } from '../storage/index.js'
 import type { LightStore, LightTransport, PeerRef, StorageContext, StorageContributor, StorageStatus } from '../types.js'
-import { ensureFunded } from './identity.js'
+import { ensureFunded } from '../storage/faucet.js'
 
 /** The pledge doesn't fit the origin's storage quota (navigator.storage.estimate()); nothing was started. */
 export class QuotaTooSmallError extends GlowmeshError {

@@ -6,3 +6,4 @@
 export { createStorageContributor, putSealedSector, StorageContributorError, type StorageContributor, type StorageContributorOptions, type StorageHost, type StorageStatus, type StorageEvent, type SealFn, type ProveFn } from './contributor.js'
 export { createVerifiedQuery, stateKeyOf, UnverifiedStateError, type VerifiedQueryOptions } from './verified-query.js'
 export { createVerifiedAccess, type VerifiedAccessOptions, type VerifiedAccessNode } from './verified-access.js'
+export { ensureFunded, FaucetError, type EnsureFundedOptions } from './faucet.js'
