@@ -18,7 +18,7 @@ import { IPLD_CAR, IPLD_RAW, negotiateIpfsFormat, type IpfsFormat } from '../../
 import { varint } from 'multiformats'
 import { RateLimiter, type RateLimit } from '../net/rate-limit.js'
 import { sendJson } from '../rpc/http.js'
-import { GlowmeshError } from '../../protocol/errors.js'
+import { GatewayError, parseRange } from '../../protocol/http/index.js'
 import { toHex } from '../../protocol/bytes.js'
 import { parseCid, type FlowBlockstore, type Placement } from './blockstore.js'
 
@@ -67,12 +67,6 @@ export interface Gateway {
   close: () => Promise<void>
 }
 
-/** An HTTP refusal with a status; rendered as `{ error: { code, message } }`. */
-export class GatewayError extends GlowmeshError {
-  override name = 'GatewayError'
-  constructor (readonly status: number, code: string, message: string, readonly headers: Record<string, string> = {}) { super(code, message) }
-}
-
 const RAW = IPLD_RAW
 const CAR = IPLD_CAR
 const IMMUTABLE = 'public, max-age=29030400, immutable'
@@ -94,30 +88,6 @@ export function pickFormat (url: URL, accept: string | undefined): Format {
   const format = negotiateIpfsFormat(url.searchParams.get('format'), accept)
   if (typeof format !== 'string') throw new GatewayError(406, format.code, format.message)
   return format
-}
-
-/** Parses one `bytes=` range against a size; undefined = serve everything (absent or several ranges). */
-function parseRange (header: string | undefined, size: number): { start: number, end: number } | undefined {
-  if (header === undefined) return undefined
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim())
-  if (m === null) {
-    if (/^bytes=.*,/.test(header)) return undefined
-    throw new GatewayError(416, 'IPFS_BAD_RANGE', `malformed Range '${header.slice(0, 60)}'`, { 'content-range': `bytes */${size}` })
-  }
-  let start: number
-  let end: number
-  if (m[1] === '') {
-    if (m[2] === '') throw new GatewayError(416, 'IPFS_BAD_RANGE', 'empty Range', { 'content-range': `bytes */${size}` })
-    start = Math.max(0, size - Number(m[2]))
-    end = size
-  } else {
-    start = Number(m[1])
-    end = m[2] === '' ? size : Math.min(size, Number(m[2]) + 1)
-  }
-  if (!Number.isSafeInteger(start) || start >= size || end <= start) {
-    throw new GatewayError(416, 'IPFS_RANGE_NOT_SATISFIABLE', `range ${header.slice(0, 60)} is outside ${size} bytes`, { 'content-range': `bytes */${size}` })
-  }
-  return { start, end }
 }
 
 /** One block of a CAR plan. */
@@ -249,7 +219,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     if (notModified(etag)) return
     const range = parseRange(req.headers.range, size)
     const from = range?.start ?? 0
-    const to = range?.end ?? size
+    const to = range === undefined ? size : range.end + 1 // exclusive
     const headers: Record<string, string | number> = { ...common, etag, 'content-type': 'application/octet-stream', 'accept-ranges': 'bytes', 'content-length': to - from }
     if (range !== undefined) headers['content-range'] = `bytes ${from}-${to - 1}/${size}`
     if (req.method === 'HEAD') { res.writeHead(range === undefined ? 200 : 206, headers).end(); return }

@@ -127,6 +127,11 @@ describe('FlowBlockstore + trustless gateway', () => {
     expect(Buffer.compare(new Uint8Array(await tail.arrayBuffer()), big.data.subarray(big.data.length - 10))).toBe(0)
     const bad = await fetch(`${gw.url}/ipfs/${bigCid.toString()}`, { headers: { range: `bytes=${big.data.length}-` } })
     expect(bad.status).toBe(416)
+    expect(bad.headers.get('content-range')).toBe(`bytes */${big.data.length}`)
+    // one Range parser for both gateways (protocol/http): several ranges are refused like on the edge
+    const several = await fetch(`${gw.url}/ipfs/${bigCid.toString()}`, { headers: { range: 'bytes=0-1,5-9' } })
+    expect(several.status).toBe(416)
+    expect(((await several.json()) as { error: { code: string } }).error.code).toBe('BAD_RANGE')
     // a leaf CID is a file of its own
     const leaf = CID.createV1(raw.code, await sha256.digest(big.data.subarray(MiB, 2 * MiB)))
     const lr = await fetch(`${gw.url}/ipfs/${leaf.toString()}`)
