@@ -23,8 +23,11 @@ import * as dagPb from '@ipld/dag-pb'
 import { equalBytes, toHex } from '../../protocol/bytes.js'
 import { InvalidInputError } from '../../protocol/errors.js'
 import type { FlowStore, RootLike } from '../store/index.js'
-import { FileDagBuilder, LEAF_SIZE } from './dag.js'
+import { CID_LEAF_SIZE, UnixfsCidBuilder } from '../../protocol/cid/unixfs.js'
 import { BlockNotFoundError, BlockstoreReadOnlyError, CidMismatchError, CorruptBlockError, FileNotReadyError, InvalidCidError } from './errors.js'
+
+/** node:crypto's SHA-256 (about 15× noble's) for the CID builder. */
+const nodeSha256 = (data: Uint8Array): Uint8Array => createHash('sha256').update(data).digest()
 
 const SHA256 = 0x12
 
@@ -271,27 +274,32 @@ export class FlowBlockstore implements Blockstore {
     if (had !== undefined) return had
     const info = await this.store.getFile(r)
     if (info.status !== 'complete') throw new FileNotReadyError(r, info.status)
-    const builder = new FileDagBuilder()
     const ops: Array<{ type: 'put', key: string, value: Uint8Array }> = []
     let leaves = 0
     let nodes = 0
-    const record = (blocks: Awaited<ReturnType<FileDagBuilder['add']>>): void => {
-      for (const b of blocks) {
-        ops.push({ type: 'put', key: `p/${mhKey(b.cid)}/${r}`, value: enc({ s: b.start, e: b.end, leaf: b.leaf }) })
-        if (b.leaf) leaves++
-        else { nodes++; ops.push({ type: 'put', key: `n/${mhKey(b.cid)}`, value: b.bytes }) }
+    // protocol/cid's builder (the one every platform uses) emits blocks left to right per level, so a
+    // block's byte range is the running sum of its level's file sizes.
+    const levelOffset: number[] = []
+    const builder = new UnixfsCidBuilder({
+      sha256: nodeSha256,
+      onBlock: (cid, bytes, info) => {
+        const start = levelOffset[info.level] ?? 0
+        levelOffset[info.level] = start + info.fileSize
+        const leaf = info.kind === 'leaf'
+        ops.push({ type: 'put', key: `p/${mhKey(cid)}/${r}`, value: enc({ s: start, e: start + info.fileSize, leaf }) })
+        if (leaf) leaves++
+        else { nodes++; ops.push({ type: 'put', key: `n/${mhKey(cid)}`, value: bytes.slice() }) }
       }
-    }
+    })
     // Leaf by leaf from the flow log: constant memory besides the index entries.
-    for (let start = 0; start < info.size; start += LEAF_SIZE) {
+    for (let start = 0; start < info.size; start += CID_LEAF_SIZE) {
       options.signal?.throwIfAborted()
-      const end = Math.min(info.size, start + LEAF_SIZE)
-      record(await builder.add(await concat(this.store.stream(r, { start, end, signal: options.signal }), end - start)))
+      const end = Math.min(info.size, start + CID_LEAF_SIZE)
+      builder.update(await concat(this.store.stream(r, { start, end, signal: options.signal }), end - start))
     }
-    const done = await builder.finish()
-    record(done.blocks)
-    const cid = done.root.toString()
-    if (!sameCid(info.cid, done.root)) throw new CidMismatchError(r, info.cid, cid)
+    const dagRoot = builder.digest()
+    const cid = dagRoot.toString()
+    if (!sameCid(info.cid, dagRoot)) throw new CidMismatchError(r, info.cid, cid)
     const file: IndexedFile = { root: r, cid, size: info.size, leaves, nodes }
     ops.push({ type: 'put', key: `f/${r}`, value: enc(file) })
     this.check(options)

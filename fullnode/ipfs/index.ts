@@ -2,7 +2,6 @@
 // flow log, the DAG index, the bitswap guard and the trustless gateway. Node only, except
 // light-blockstore.ts (pure; light nodes everywhere).
 export { FlowBlockstore, indexFileDag, parseCid, type FlowBlockstoreOptions, type IndexedFile, type Placement } from './blockstore.js'
-export { FileDagBuilder, LEAF_SIZE, MAX_LINKS, type DagBlock } from './dag.js'
 export { GatewayError } from '../../protocol/http/index.js'
 export { startGateway, pickFormat, DEFAULT_GATEWAY_LIMITS, type Gateway, type GatewayLimits, type GatewayOptions } from './gateway.js'
 export { guardBitswap, DEFAULT_BITSWAP_LIMITS, type BitswapGuard, type BitswapGuardOptions, type BitswapGuardStats, type BitswapLimits } from './guard.js'
