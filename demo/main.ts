@@ -8,6 +8,7 @@ import type { AcceptedHeader, LightStatus } from '../client/types.js'
 import { renderConfidence, renderHeight, renderLatency, type ConfidencePoint } from './charts.js'
 import { ago, errLine, esc, fmtBytes, fmtInt, fmtUnits, formatConfidence, percentile, shortHash, shortPeer } from './format.js'
 import { setupActions } from './actions.js'
+import { setupCompute } from './compute.js'
 
 const params = new URLSearchParams(location.search)
 const rpcUrl = params.get('rpc') ?? ''
@@ -165,5 +166,6 @@ function render (): void {
 }
 
 setupActions({ tab: tab as BrowserTab, api, rpcUrl, chainId: () => chainId, $ })
+const computeTick = setupCompute({ tab: tab as BrowserTab, api, rpcUrl, chainId: () => chainId, $ })
 render()
-setInterval(() => { void refresh().then(render) }, 1000)
+setInterval(() => { void refresh().then(render); void computeTick().catch(() => {}) }, 1000)

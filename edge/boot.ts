@@ -12,6 +12,7 @@ import { createWebSocketTransport, type WebSocketConnector, type WebSocketTransp
 import { fromHex, toHex } from '../protocol/bytes.js'
 import { createDurableObjectStore } from './do-store.js'
 import { createEdgeStorage, parsePledge } from './pora.js'
+import { createEdgeVerifier } from './verify.js'
 import type { AvailabilityRecord, GatewayContext } from './gateway.js'
 import { GatewayError } from './http.js'
 import type { ChunkHasher } from '../protocol/storage/hasher.js'
@@ -179,7 +180,8 @@ export async function bootEdgeNode (ctx: DurableObjectState, env: EdgeEnv, optio
     source: transport,
     hasher: options.hasher,
     storage: storage === undefined ? undefined : () => storage.info(),
-    ipfs: { gateways: gatewayFinder(urls), resolveCid: async (cid, signal) => await resolveCidFrom(urls, cid, signal) }
+    ipfs: { gateways: gatewayFinder(urls), resolveCid: async (cid, signal) => await resolveCidFrom(urls, cid, signal) },
+    verify: createEdgeVerifier({ transport, node, chainId, hasher: options.hasher })
   }
   return { node, transport, gateway }
 }

@@ -6,7 +6,7 @@
  *   GET /v1/storage               the PoRA contribution (node id, sectors, rewards, challenges), when pledged
  *   GET /v1/file/{root}           the file's bytes, each segment verified before it is sent; Range works
  *   GET /ipfs/{cid}               raw blocks / CARs for trustless clients, verified bytes for browsers (edge/ipfs.ts)
- *   POST /v1/verify-inference     501 NOT_IMPLEMENTED until the compute issue's verifier lands
+ *   POST /v1/verify-inference     verifyInference's report for the posted result document (edge/verify.ts)
  * Pure web APIs: it runs in workerd (edge/worker.ts) and can be driven from Node tests.
  */
 import type { LightStatus } from '../client/types.js'
@@ -14,6 +14,7 @@ import type { ChunkHasher } from '../protocol/storage/hasher.js'
 import { openVerifiedFile, type SegmentSource } from './files.js'
 import { serveIpfs, type IpfsContext } from './ipfs.js'
 import { CORS_HEADERS, GatewayError, errorResponse, json, parseRange } from './http.js'
+import { handleVerifyInference, type VerifyRouteContext } from './verify.js'
 
 /** What the gateway knows about one block's sampling. */
 export interface AvailabilityRecord {
@@ -48,6 +49,8 @@ export interface GatewayContext {
   storage?: () => object
   /** Enables `/ipfs/{cid}`. */
   ipfs?: IpfsContext
+  /** Enables `POST /v1/verify-inference` (edge/verify.ts createEdgeVerifier); 501 without. */
+  verify?: VerifyRouteContext
 }
 
 const ROOT = /^(0x)?[0-9a-fA-F]{64}$/
@@ -84,8 +87,11 @@ async function route (request: Request, ctx: GatewayContext): Promise<Response> 
     return await serveIpfs(request, url, parts[1], { ...ctx, ...ctx.ipfs })
   }
   if (parts[0] !== 'v1' || parts.length < 2) throw new GatewayError(404, 'NOT_FOUND', `no route ${url.pathname.slice(0, 80)}; try /v1/status, /v1/availability/{height}, /v1/file/{root}`)
-  // the compute issue's verifier hasn't landed: say so plainly instead of a 404 or a fake answer
-  if (parts[1] === 'verify-inference' && parts.length === 2) throw new GatewayError(501, 'NOT_IMPLEMENTED', 'POST /v1/verify-inference needs the compute issue\'s verifyInference, which has not landed yet')
+  if (parts[1] === 'verify-inference' && parts.length === 2) {
+    // without a verifier (a host that passes none), say so plainly instead of a 404 or a fake answer
+    if (ctx.verify === undefined) throw new GatewayError(501, 'NOT_IMPLEMENTED', 'this gateway has no inference verifier')
+    return await handleVerifyInference(request, ctx.verify)
+  }
   if (request.method !== 'GET' && request.method !== 'HEAD') throw new GatewayError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed; use GET`, { allow: 'GET, HEAD, OPTIONS' })
   switch (parts[1]) {
     case 'status':

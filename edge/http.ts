@@ -10,7 +10,7 @@ export { GatewayError, parseRange, type ByteRange } from '../protocol/http/index
 /** CORS headers every gateway answer carries (any web app may call it). */
 export const CORS_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'access-control-allow-origin': '*',
-  'access-control-allow-methods': 'GET, HEAD, OPTIONS',
+  'access-control-allow-methods': 'GET, HEAD, POST, OPTIONS',
   'access-control-allow-headers': 'Range, Accept, Content-Type',
   'access-control-expose-headers': 'Content-Range, Content-Length, Accept-Ranges, X-Glowmesh-Root, X-Glowmesh-Verified'
 })

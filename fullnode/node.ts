@@ -27,6 +27,8 @@ import { createDaNode, nodeAttachments } from './da/da-node.js'
 import { daRoutes } from './rpc/da-routes.js'
 import { FlowBlockstore, guardBitswap, startDagIndexer, startGateway } from './ipfs/index.js'
 import { cidRoutes } from './rpc/cid-routes.js'
+import { computeRoutes } from './rpc/compute.js'
+import { monitorRoutes, startNodeMonitor, type Monitor, type NodeMonitorOptions } from './compute/index.js'
 import { keyFromFile, type Ed25519Key } from '../protocol/chain/index.js'
 import { GlowmeshError } from '../protocol/errors.js'
 
@@ -38,6 +40,8 @@ export interface FullNodeOptions {
   log?: (line: string) => void
   /** Called once when the node stops on its own (engine died, fatal app error). */
   onFatal?: (err: Error) => void
+  /** The alignment monitor (fullnode/compute): overrides config.json `monitor`; false turns it off. On by default (it acts on active validators only). */
+  monitor?: NodeMonitorOptions | false
 }
 
 export interface FullNode {
@@ -297,6 +301,7 @@ export async function startFullNode (options: FullNodeOptions): Promise<FullNode
     cleanup.push(async () => { await gateway.close() })
     // ── IPFS ── end
 
+    let monitor: Monitor | undefined // the alignment monitor (fullnode/compute), started below once the RPC answers
     const backend = createRpcBackend({ config, key, genesis, genesisBytes, engine, store, net, log, gatewayUrl: gateway.url /* IPFS */ })
     cleanup.push(async () => { backend.close() })
     const rpc = await startRpcServer({
@@ -306,9 +311,26 @@ export async function startFullNode (options: FullNodeOptions): Promise<FullNode
       extend: (router) => {
         daRoutes(da)(router) // DA
         cidRoutes(store)(router) // content addressing: GET /cids/{cid}
+        computeRoutes(engine.rpc)(router) // compute market: GET /compute/{models,jobs,workers}
+        monitorRoutes(() => monitor)(router) // alignment monitor: GET /compute/monitor
       }
     })
     cleanup.push(async () => { await rpc.close() })
+    // ── alignment monitor (fullnode/compute) ── begin: options from startFullNode, else config.json `monitor`
+    const monitorConf = options.monitor ?? (config as { monitor?: NodeMonitorOptions | false }).monitor ?? {}
+    if (monitorConf !== false) {
+      monitor = startNodeMonitor({
+        app, store, secretKey: key.privateKey, rpcUrl: rpc.url, log,
+        submitTx: async (tx, { signal }) => { const r = await engine.rpc.broadcastTxSync(tx, { signal }); return { code: r.code, log: r.log } },
+        txResult: async (hash, { signal }) => {
+          const r = await engine.rpc.tx(hash, { signal }).catch(() => undefined) // not found while pending
+          return r === undefined ? undefined : { code: r.code, height: Number(r.height), log: String(r.raw?.tx_result?.log ?? '') }
+        }
+      }, monitorConf)
+      const m = monitor
+      cleanup.push(async () => { await m.stop() })
+    }
+    // ── alignment monitor ── end
     // ── edge (fullnode/net/ws): light nodes without libp2p connect at ws://<rpc>/glowmesh/ws ── begin
     const ws = attachEdgeWebSocket({ server: rpc.server, chainId: genesis.chainId, services: netServices, handlers: [...DEFAULT_HANDLERS, poraStateHandler(appStateSource(app))], log })
     edgeWs = ws

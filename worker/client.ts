@@ -1,7 +1,7 @@
 /**
- * The page's typed client of the dedicated light Worker (worker/light-worker.ts). Two lanes, each
- * its own Worker, so a multi-second seal never delays a KZG batch: `kzg` (sampling) and `seal`
- * (seal, prove, unseal). Calls in a lane run one at a time; each message carries an id; errors come
+ * The page's typed client of the dedicated light Worker (worker/light-worker.ts). Three lanes, each
+ * its own Worker, so a multi-second seal never delays a KZG batch: `kzg` (sampling), `seal`
+ * (seal, prove, unseal) and `gpu` (infer, matmul, gpuInfo: WebGPU or CPU compute). Calls in a lane run one at a time; each message carries an id; errors come
  * back by name and code and are re-thrown as typed errors; big buffers are transferred, not copied.
  * An aborted call is dropped if queued, or its worker is terminated if running (the lane's next call
  * gets a fresh worker).
@@ -9,8 +9,10 @@
 import type { KzgCallOptions, KzgCellVerifier, CellBatch } from '../protocol/da/index.js'
 import type { SealParams } from '../protocol/pora/index.js'
 import type { ProveFn, SealFn } from '../client/storage/contributor.js'
+import type { Model, ModelRun } from '../protocol/compute/index.js'
+import type { GpuAdapterSummary } from './gpu/runner.js'
 import { errorFromWorker, WorkerAbortedError, WorkerCrashedError, WorkerTerminatedError, WorkerUnavailableError } from './errors.js'
-import { READY_ID, type WorkerOp, type WorkerOps, type WorkerResponse } from './protocol.js'
+import { READY_ID, type ComputeBackend, type WorkerOp, type WorkerOps, type WorkerResponse } from './protocol.js'
 
 /** The slice of the Worker API the client uses (a real `Worker`, or a test double). */
 export interface WorkerLike {
@@ -43,9 +45,18 @@ export interface LightWorker {
   prove: ProveFn
   /** unsealSector in the worker; `sealed` is transferred (the caller's view is detached). */
   unseal: (input: { sealed: Uint8Array, nodeId: Uint8Array, sectorStart: number, params: SealParams }, options?: WorkerCallOptions) => Promise<Uint8Array>
+  /**
+   * Runs an int8 model on a batch in the worker (lane `gpu`): `backend` 'webgpu' (default; WebGpuUnavailableError
+   * when the worker has no adapter — no silent fallback) or 'cpu'. `input` is copied; the trace comes back transferred.
+   */
+  infer: (input: { model: Model, input: Int8Array, batch: number, backend?: ComputeBackend }, options?: WorkerCallOptions) => Promise<ModelRun & { backend: ComputeBackend, ms: number }>
+  /** C = A·B (A n×m, B m×p int8) in the worker (lane `gpu`); A and B are copied, C comes back transferred. */
+  matmul: (input: { A: Int8Array, B: Int8Array, n: number, m: number, p: number, backend?: ComputeBackend }, options?: WorkerCallOptions) => Promise<{ C: Int32Array, backend: ComputeBackend, ms: number }>
+  /** The worker's WebGPU adapter (WebGpuUnavailableError if it has none). */
+  gpuInfo: (options?: WorkerCallOptions) => Promise<GpuAdapterSummary>
   /** Counters since creation. */
   stats: () => LightWorkerStats
-  /** Stops both workers; pending and later calls fail with WorkerTerminatedError. */
+  /** Stops the workers; pending and later calls fail with WorkerTerminatedError. */
   terminate: () => void
 }
 
@@ -167,11 +178,13 @@ export function createLightWorker (options: LightWorkerOptions = {}): LightWorke
 
   const kzgLane = lane('kzg')
   const sealLane = lane('seal')
+  const gpuLane = lane('gpu')
   const terminate = (): void => {
     if (terminated) return
     terminated = true
     kzgLane.stop()
     sealLane.stop()
+    gpuLane.stop()
   }
   if (options.signal?.aborted === true) terminate()
   options.signal?.addEventListener('abort', terminate, { once: true })
@@ -197,6 +210,14 @@ export function createLightWorker (options: LightWorkerOptions = {}): LightWorke
       const sealed = own(input.sealed)
       return await sealLane.call('unseal', { sealed, nodeId: input.nodeId, sectorStart: input.sectorStart, params: { ...input.params } }, [sealed.buffer], o)
     },
+    async infer (a, o) {
+      const r = await gpuLane.call('infer', { model: a.model, input: a.input, batch: a.batch, backend: a.backend ?? 'webgpu' }, [], o)
+      return { ...r.run, backend: r.backend, ms: r.ms }
+    },
+    async matmul (a, o) {
+      return await gpuLane.call('matmul', { A: a.A, B: a.B, n: a.n, m: a.m, p: a.p, backend: a.backend ?? 'webgpu' }, [], o)
+    },
+    async gpuInfo (o) { return await gpuLane.call('gpuInfo', {}, [], o) },
     stats: () => ({ ...stats }),
     terminate
   }

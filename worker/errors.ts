@@ -7,6 +7,8 @@
 import { GlowmeshError, InvalidInputError } from '../protocol/errors.js'
 import { InsufficientCellsError, KzgUnavailableError, MalformedBlobError, MalformedCellError } from '../protocol/da/index.js'
 import { InvalidSealParamsError, MalformedPoraMessageError } from '../protocol/pora/errors.js'
+import { InvalidModelError } from '../protocol/compute/errors.js'
+import { WebGpuAbortedError, WebGpuDeviceLostError, WebGpuError, WebGpuUnavailableError } from './gpu/errors.js'
 
 /** This runtime has no module Worker, or the worker script failed to load. */
 export class WorkerUnavailableError extends GlowmeshError {
@@ -42,7 +44,8 @@ export class WorkerRemoteError extends GlowmeshError {
 }
 
 const KNOWN: Record<string, new (message: string) => GlowmeshError> = {
-  MalformedCellError, InsufficientCellsError, MalformedBlobError, KzgUnavailableError, InvalidSealParamsError, MalformedPoraMessageError, InvalidInputError
+  MalformedCellError, InsufficientCellsError, MalformedBlobError, KzgUnavailableError, InvalidSealParamsError, MalformedPoraMessageError, InvalidInputError,
+  InvalidModelError, WebGpuUnavailableError, WebGpuError, WebGpuDeviceLostError, WebGpuAbortedError
 }
 
 /**

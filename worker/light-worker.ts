@@ -1,7 +1,8 @@
 /**
  * The dedicated light Worker (DESIGN §7): KZG batch verification, sealing, proving and unsealing
- * run here so the page's main thread never janks. Chromium has no RTCPeerConnection in workers, so
- * only CPU work comes here; the page talks to it through worker/client.ts (createLightWorker).
+ * run here so the page's main thread never janks, and so do int8 inference and matmul (WebGPU via the
+ * Worker's `navigator.gpu`, or the CPU). Chromium has no RTCPeerConnection in workers, so only
+ * compute comes here; the page talks to it through worker/client.ts (createLightWorker).
  * Start it with `new Worker(new URL('./light-worker.ts', import.meta.url), { type: 'module' })`.
  */
 import { runOp } from './handlers.js'

@@ -5,6 +5,11 @@
  */
 import type { CellBatch } from '../protocol/da/index.js'
 import type { SealParams, SectorCommitment } from '../protocol/pora/index.js'
+import type { Model, ModelRun } from '../protocol/compute/index.js'
+import type { GpuAdapterSummary } from './gpu/runner.js'
+
+/** Where a compute op runs: the WebGPU kernels (worker/gpu) or protocol/compute's CPU reference. Never switched silently. */
+export type ComputeBackend = 'webgpu' | 'cpu'
 
 /** What each operation takes and gives back. */
 export interface WorkerOps {
@@ -18,6 +23,12 @@ export interface WorkerOps {
   prove: { args: { data: Uint8Array, commitment: SectorCommitment, params: SealParams, seed: Uint8Array }, result: Uint8Array }
   /** unsealSector. */
   unseal: { args: { sealed: Uint8Array, nodeId: Uint8Array, sectorStart: number, params: SealParams }, result: Uint8Array }
+  /** The WebGPU adapter the worker's kernels run on (WebGpuUnavailableError if none). */
+  gpuInfo: { args: Record<string, never>, result: GpuAdapterSummary }
+  /** runModel on `backend`; the trace's acc/out buffers come back transferred. `ms` = the run inside the worker. */
+  infer: { args: { model: Model, input: Int8Array, batch: number, backend: ComputeBackend }, result: { run: ModelRun, backend: ComputeBackend, ms: number } }
+  /** C = A·B (A n×m, B m×p int8) on `backend`; C comes back transferred. */
+  matmul: { args: { A: Int8Array, B: Int8Array, n: number, m: number, p: number, backend: ComputeBackend }, result: { C: Int32Array, backend: ComputeBackend, ms: number } }
 }
 
 /** An operation name. */

@@ -11,6 +11,11 @@ import { putCommand, getCommand } from './files.js'
 import { lightCommand } from './light.js'
 import { startCommand } from './start.js'
 import { edgeCommand } from './edge.js'
+import { modelCommands } from './model.js'
+import { workerCommand } from './worker.js'
+import { inferCommand } from './infer.js'
+import { disputeCommand } from './dispute.js'
+import { verifyInferenceCommand } from './verify-inference.js'
 
 export const commands: Command[] = [
   startCommand,
@@ -26,6 +31,11 @@ export const commands: Command[] = [
   getCommand,
   lightCommand,
   edgeCommand,
+  ...modelCommands,
+  workerCommand,
+  inferCommand,
+  disputeCommand,
+  verifyInferenceCommand,
   rootCommand,
   cidCommand,
   daEncodeCommand,

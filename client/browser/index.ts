@@ -22,6 +22,7 @@ import { openCellCache } from '../cell-cache.js'
 import { openSegmentCache } from '../segment-cache.js'
 import { servePeerRequests } from './peer-serve.js'
 import { createBrowserFiles, type BrowserFetchFile } from './files.js'
+import { createBrowserCompute, type BrowserCompute } from './compute.js'
 import type { PeerInfo } from './browser-peers.js'
 
 export { createIdbStore, MAX_IDB_VALUE_BYTES, type IdbStoreOptions } from './idb-store.js'
@@ -86,6 +87,11 @@ export interface BrowserLightNode {
   importKey: (json: string | object) => Promise<{ address: string, publicKey: string }>
   /** A stored file by 0x root or CID: record proven from chain state, every segment verified, streamed (exact size); client/browser/files.ts. */
   fetchFile: BrowserFetchFile
+  /** Lends this node's GPU to the compute market (client/browser/compute.ts): WebGPU in the Worker, else its CPU. */
+  startComputing: BrowserCompute['startComputing']
+  stopComputing: BrowserCompute['stopComputing']
+  /** `{ state, backend, adapter, jobsDone, jobs, worker: { earned, reputation, flagged, … } }` for the dashboard. */
+  computeStatus: BrowserCompute['computeStatus']
   /** Every open connection: `{ peerId, kind: 'full' | 'browser', transport: 'websockets' | 'webrtc-direct' | 'webrtc' | 'circuit-relay', remoteAddr, limited }`. */
   peerInfo: () => PeerInfo[]
   /** Asks ONE peer (e.g. a browser over WebRTC) for columns of a recently verified height; verified like any sample. */
@@ -147,6 +153,7 @@ export async function startBrowserLightNode (options: BrowserLightNodeOptions): 
     await node.start()
     await servePeerRequests(transport.libp2p, { cells, segments, signal: serving.signal })
     const fetchFile = createBrowserFiles({ transport, node, rpcUrl: base, segments })
+    const compute = createBrowserCompute({ rpcUrl: base, key: identity, chainId, worker, log: options.log })
     if (options.pledgeBytes !== undefined) storage.startContributing({ pledgeBytes: options.pledgeBytes }).catch((err) => { options.log?.(`storage: ${(err as Error).name}: ${(err as Error).message}`) })
     const t = transport
     const handle: BrowserLightNode = {
@@ -171,10 +178,14 @@ export async function startBrowserLightNode (options: BrowserLightNodeOptions): 
         return { address: k.address, publicKey: toHex(k.publicKey) }
       },
       fetchFile,
+      startComputing: async (o) => await compute.startComputing(o),
+      stopComputing: async () => { await compute.stopComputing() },
+      computeStatus: async () => await compute.computeStatus(),
       peerInfo: () => t.peerInfo(),
       sampleFrom: async (peer, height, columns, o) => await node.sampleFrom(peer, height, columns, o),
       async stop () {
         serving.abort()
+        await compute.stopComputing()
         await node.stop()
         worker?.terminate()
         await t.close()
@@ -192,4 +203,5 @@ export async function startBrowserLightNode (options: BrowserLightNodeOptions): 
   }
 }
 
+export { createBrowserCompute, ComputeStartError, type BrowserCompute, type ComputeStatus, type ComputeJobRow, type StartComputingOptions, type WorkerRecordView } from './compute.js'
 export { startBrowserTab, FORWARDED_METHODS, type BrowserTab, type BrowserTabOptions, type LeaderApi, type TabApi } from './tab.js'

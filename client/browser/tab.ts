@@ -14,7 +14,8 @@ import { createRpcClient, NotSupportedError, remoteAsLocal, serveRpc, type RpcCa
  */
 export const FORWARDED_METHODS = [
   'verifyHeader', 'checkAvailability', 'recentAvailability', 'fetchFile', 'peerInfo',
-  'startContributing', 'stopContributing', 'contribution', 'exportKey', 'importKey'
+  'startContributing', 'stopContributing', 'contribution', 'exportKey', 'importKey',
+  'startComputing', 'stopComputing', 'computeStatus'
 ] as const
 type ForwardedName = typeof FORWARDED_METHODS[number] & keyof BrowserLightNode
 type Fn = (...args: any[]) => any

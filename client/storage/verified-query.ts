@@ -15,7 +15,7 @@ export class UnverifiedStateError extends GlowmeshError {
   constructor (message: string, options?: { cause?: unknown }) { super('UNVERIFIED_STATE', message, options) }
 }
 
-/** The state key behind a contributor path (`params`, `epoch`, `flow`, `node/0x…`, `file/0x…`, `account/0x…`). @example stateKeyOf('epoch') */
+/** The state key behind a contributor path (`params`, `epoch`, `flow`, `node/0x…`, `file/0x…`, `account/0x…`, `model/0x…`, `job/0x…`, `worker/0x…`). @example stateKeyOf('epoch') */
 export function stateKeyOf (path: string): Uint8Array {
   const [kind, arg] = path.split('/')
   switch (kind) {
@@ -25,6 +25,9 @@ export function stateKeyOf (path: string): Uint8Array {
     case 'node': return stateKeys.node(arg ?? '')
     case 'file': return stateKeys.file(arg ?? '')
     case 'account': return stateKeys.account(arg ?? '')
+    case 'model': return stateKeys.model(arg ?? '')
+    case 'job': return stateKeys.job(arg ?? '')
+    case 'worker': return stateKeys.worker(arg ?? '')
     default: throw new UnverifiedStateError(`no state key for path '${path}'`)
   }
 }

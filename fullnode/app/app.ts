@@ -27,6 +27,7 @@ import { Ledger, TxCode, TX_CODESPACE, type BlockContext } from '../ledger/ledge
 import { ledgerParams, decodeParams, type LedgerParams } from '../ledger/params.js'
 import { Records } from '../ledger/records.js'
 import { assignRanges } from '../ledger/assign.js'
+import { computeListing } from '../ledger/compute.js'
 import { SnapshotStore, SNAPSHOT_FORMAT, DEFAULT_SNAPSHOT_CHUNK_BYTES, unpackChunk, chunkHash } from './snapshots.js'
 import { stateKeys, encodeStateProof, STATE_PROOF_TYPE } from '../../protocol/chain/state-proof.js'
 import { encodeUvarint } from '../../protocol/chain/proto.js'
@@ -253,6 +254,13 @@ export async function createGlowmeshApp (options: GlowmeshAppOptions): Promise<G
           case 'epoch': key = stateKeys.epoch(); break
           case 'blob': key = stateKeys.blob(Number(parts[1]), Number(parts[2])); break
           case 'assign': return await assignQuery(parts[1], height)
+          case 'model': key = stateKeys.model(parts[1]?.toLowerCase()); break // compute market (ledger/compute.ts)
+          case 'job': key = stateKeys.job(parts[1]?.toLowerCase()); break
+          case 'worker': key = stateKeys.worker(parts[1]?.toLowerCase()); break
+          case 'compute': {
+            const listing = await computeListing(state.readerAtRoot(req.height === 0n ? viewRoot : await state.rootAt(height)), parts.slice(1))
+            return queryResponse({ height: BigInt(height), value: utf8.encode(JSON.stringify(listing)) })
+          }
           default: return queryResponse({ code: QueryCode.UNKNOWN_PATH, log: `unknown query path '${req.path}'`, codespace: TX_CODESPACE })
         }
       } catch (err) {

@@ -22,6 +22,7 @@ import { assignRanges, sectorStarts } from '../../protocol/pora/assign.js'
 import { decodeSectorCommitment, decodeSealingProof } from '../../protocol/pora/commit-codec.js'
 import { verifySealingSpotChecks } from '../../protocol/pora/spotcheck.js'
 import { createWasmHasher } from '../../wasm/keccak/index.js'
+import { computeTx, settleCompute } from './compute.js'
 
 /** CheckTx / ExecTxResult codes (codespace `glowmesh`). 0 is success. */
 export enum TxCode {
@@ -54,6 +55,28 @@ export enum TxCode {
   SEAL_PROOF_INVALID = 24,
   /** `da.submit` that would put more than MAX_BLOBS_PER_BLOCK blobs in one block (a sample answer carries ≤ 64). */
   BLOCK_BLOB_LIMIT = 25,
+  /** Compute market (./compute.ts): a job names a model that is not registered. */
+  MODEL_NOT_FOUND = 26,
+  /** `compute.model.register` of a root already registered. */
+  MODEL_EXISTS = 27,
+  /** No such job (never posted, or pruned computeJobRetentionBlocks after it ended). */
+  JOB_NOT_FOUND = 28,
+  /** `compute.job.claim` of a job that is not open. */
+  JOB_NOT_OPEN = 29,
+  /** A claim or result after the job's deadline height. */
+  JOB_EXPIRED = 30,
+  /** A result from someone other than the worker who claimed the job. */
+  NOT_CLAIMANT = 31,
+  /** A result for a job that is not claimed (still open, or already answered). */
+  JOB_NOT_CLAIMED = 32,
+  /** A dispute of a job with no result or after its challenge window. */
+  WINDOW_CLOSED = 33,
+  /** Dispute evidence that proves nothing (layer or trace entries not under the committed roots, wrong shapes). */
+  BAD_EVIDENCE = 34,
+  /** A job input of the wrong size for its model, over `maxJobInputBytes`, or a deadline over `maxJobDeadlineBlocks`; a register whose CID differs from its file's. */
+  BAD_INPUT = 35,
+  /** A result whose predictions don't match the batch or the model's outputs. */
+  BAD_RESULT = 36,
   INTERNAL = 99
 }
 /** Most blobs one block may carry: what one sample answer can prove (protocol/wire MAX blobs). */
@@ -93,7 +116,8 @@ export function ev (type: string, attrs: Record<string, string | number | bigint
   return { type, attributes: Object.entries(attrs).map(([key, value]) => ({ key, value: String(value), index: true })) }
 }
 
-class TxFail extends Error { constructor (readonly code: TxCode, message: string) { super(message) } }
+/** A tx failure with its code (thrown inside execution; ./compute.ts throws it too). */
+export class TxFail extends Error { constructor (readonly code: TxCode, message: string) { super(message) } }
 const fail = (code: TxCode, message: string): never => { throw new TxFail(code, message) }
 
 /** Set bits of a proven-sectors bitmap. */
@@ -294,6 +318,7 @@ export class Ledger {
       case 'pora.commit': return await this.commit(r, d, ctx)
       case 'pora.prove': return await this.prove(r, d, ctx)
       case 'validator.update': return await this.validatorUpdate(r, d, ctx)
+      default: return await computeTx(r, { kind: d.kind, body: d.body, sender: d.sender, nonce: d.tx.nonce, publicKey: d.tx.publicKey }, ctx, p)
     }
   }
 
@@ -453,6 +478,7 @@ export class Ledger {
       for (let i = 0; i < n; i++) block.del(k(stateKeys.blob(old, i)))
       r.setCount(ledgerKeys.blobCount(old), 0)
     }
+    events.push(...await settleCompute(r, ctx, p)) // compute jobs whose deadline or challenge window ended
     events.push(...await this.slash(r, ctx, req.misbehavior))
     events.push(...await this.mint(r))
     return events

@@ -6,6 +6,7 @@
 import type { Genesis } from '../genesis.js'
 import { InvalidInputError } from '../../protocol/errors.js'
 import { type SealParams, DEFAULT_SEAL_PARAMS, checkSealParams } from '../../protocol/pora/params.js'
+import { MAX_JOB_INPUT_BYTES } from '../../protocol/chain/compute.js'
 
 export interface LedgerParams {
   chainId: string
@@ -36,11 +37,25 @@ export interface LedgerParams {
    * ones (fullnode/genesis.ts `DEVNET_SEAL_PARAMS`) so a test seals in a fraction of a second.
    */
   seal: SealParams
+  /** Compute market (./compute.ts): what a worker bonds when it claims a job. Default 1,000,000. */
+  computeStake: bigint
+  /** What a disputer bonds; paid to the worker when the disputed layer was right. Default 500,000. */
+  disputeBond: bigint
+  /** Blocks after a result during which a dispute may land; then the worker is paid. Default 20. */
+  computeChallengeBlocks: number
+  /** Largest job input (batch × inputSize int8 bytes). Default 65,536 (64 KiB). */
+  maxJobInputBytes: number
+  /** Share (basis points) of a slashed stake paid to the disputer who proved it wrong; the rest is burned. Default 5000. */
+  disputeRewardShareBps: number
+  /** Blocks a finished job stays in the state (queryable) before it is pruned. Default 1000. */
+  computeJobRetentionBlocks: number
+  /** Longest deadline a job may ask for. Default 10,000 blocks. */
+  maxJobDeadlineBlocks: number
 }
 
-const BIG = ['minFee', 'storagePricePerByteEpoch', 'daPricePerByte', 'bondPerGiB', 'poraRewardPerGiB'] as const
-const NUM = ['epochBlocks', 'daWindowBlocks', 'minPledgeBytes', 'inflationBps', 'slashDoubleSignBps', 'validatorShareBps', 'unbondDelayBlocks', 'blocksPerYear', 'maxFileBytes'] as const
-const ORDER = ['chainId', 'minFee', 'storagePricePerByteEpoch', 'epochBlocks', 'daPricePerByte', 'daWindowBlocks', 'minPledgeBytes', 'bondPerGiB', 'inflationBps', 'slashDoubleSignBps', 'validatorShareBps', 'poraRewardPerGiB', 'unbondDelayBlocks', 'blocksPerYear', 'maxFileBytes', 'authority'] as const
+const BIG = ['minFee', 'storagePricePerByteEpoch', 'daPricePerByte', 'bondPerGiB', 'poraRewardPerGiB', 'computeStake', 'disputeBond'] as const
+const NUM = ['epochBlocks', 'daWindowBlocks', 'minPledgeBytes', 'inflationBps', 'slashDoubleSignBps', 'validatorShareBps', 'unbondDelayBlocks', 'blocksPerYear', 'maxFileBytes', 'computeChallengeBlocks', 'maxJobInputBytes', 'disputeRewardShareBps', 'computeJobRetentionBlocks', 'maxJobDeadlineBlocks'] as const
+const ORDER = ['chainId', 'minFee', 'storagePricePerByteEpoch', 'epochBlocks', 'daPricePerByte', 'daWindowBlocks', 'minPledgeBytes', 'bondPerGiB', 'inflationBps', 'slashDoubleSignBps', 'validatorShareBps', 'poraRewardPerGiB', 'unbondDelayBlocks', 'blocksPerYear', 'maxFileBytes', 'authority', 'computeStake', 'disputeBond', 'computeChallengeBlocks', 'maxJobInputBytes', 'disputeRewardShareBps', 'computeJobRetentionBlocks', 'maxJobDeadlineBlocks'] as const
 
 function big (v: unknown, name: string): bigint {
   if (typeof v === 'bigint' && v >= 0n) return v
@@ -60,6 +75,21 @@ function sealParams (v: unknown): SealParams {
   if (o === null || typeof o !== 'object') throw new InvalidInputError('params.seal: expected an object')
   const s = { sectorChunks: o.sectorChunks, layers: o.layers, baseParents: o.baseParents, expanderParents: o.expanderParents } as SealParams
   try { return { ...checkSealParams(s) } } catch (err) { throw new InvalidInputError(`params.seal: ${(err as Error).message}`) }
+}
+
+/** The compute market's parameters (defaults in LedgerParams' docs); also fills them in for states written before they existed. */
+function computeParams (p: any): Pick<LedgerParams, 'computeStake' | 'disputeBond' | 'computeChallengeBlocks' | 'maxJobInputBytes' | 'disputeRewardShareBps' | 'computeJobRetentionBlocks' | 'maxJobDeadlineBlocks'> {
+  const maxJobInputBytes = num(p.maxJobInputBytes ?? MAX_JOB_INPUT_BYTES, 'maxJobInputBytes', 1)
+  if (maxJobInputBytes > MAX_JOB_INPUT_BYTES) throw new InvalidInputError(`params.maxJobInputBytes: at most ${MAX_JOB_INPUT_BYTES}`)
+  return {
+    computeStake: big(p.computeStake ?? '1000000', 'computeStake'),
+    disputeBond: big(p.disputeBond ?? '500000', 'disputeBond'),
+    computeChallengeBlocks: num(p.computeChallengeBlocks ?? 20, 'computeChallengeBlocks', 1),
+    maxJobInputBytes,
+    disputeRewardShareBps: num(p.disputeRewardShareBps ?? 5000, 'disputeRewardShareBps', 0),
+    computeJobRetentionBlocks: num(p.computeJobRetentionBlocks ?? 1000, 'computeJobRetentionBlocks', 1),
+    maxJobDeadlineBlocks: num(p.maxJobDeadlineBlocks ?? 10_000, 'maxJobDeadlineBlocks', 1)
+  }
 }
 
 /**
@@ -86,9 +116,10 @@ export function ledgerParams (g: Genesis): LedgerParams {
     blocksPerYear: num(p.blocksPerYear ?? 31_536_000, 'blocksPerYear', 1),
     maxFileBytes: num(p.maxFileBytes ?? 2 ** 40, 'maxFileBytes', 1),
     authority: g.faucet?.address ?? '',
-    seal: sealParams(p.seal)
+    seal: sealParams(p.seal),
+    ...computeParams(p)
   }
-  for (const k of ['inflationBps', 'slashDoubleSignBps', 'validatorShareBps'] as const) {
+  for (const k of ['inflationBps', 'slashDoubleSignBps', 'validatorShareBps', 'disputeRewardShareBps'] as const) {
     if (out[k] > 10_000) throw new InvalidInputError(`params.${k}: at most 10000 basis points`)
   }
   return out
@@ -106,8 +137,8 @@ export function encodeParams (p: LedgerParams): Uint8Array {
 export function decodeParams (bytes: Uint8Array): LedgerParams {
   const o = JSON.parse(new TextDecoder().decode(bytes))
   const p: any = { chainId: o.chainId, authority: o.authority }
-  for (const k of BIG) p[k] = BigInt(o[k])
+  for (const k of BIG) if (o[k] !== undefined) p[k] = BigInt(o[k]) // compute params may be absent (older states): computeParams fills them
   for (const k of NUM) p[k] = o[k]
   p.seal = o.seal ?? { ...DEFAULT_SEAL_PARAMS }
-  return p as LedgerParams
+  return { ...p, ...computeParams(o) } as LedgerParams
 }

@@ -39,7 +39,15 @@ export const ledgerKeys = {
   unbond: (height: number) => `unbond/${height}`,
   blobCount: (height: number) => `blobs/${height}`,
   receipt: (idHex: string) => `rcpt/${idHex}`,
-  slashed: (addressHex: string, height: bigint) => `slashed/${addressHex}/${height}`
+  slashed: (addressHex: string, height: bigint) => `slashed/${addressHex}/${height}`,
+  /** Compute jobs with a deadline or challenge window ending just before `height` (settled in its beginBlock). */
+  computeDue: (height: number) => `cdue/${height}`,
+  /** Finished compute jobs deleted at `height` (computeJobRetentionBlocks after they ended). */
+  computePrune: (height: number) => `cprune/${height}`,
+  /** Job ids by status group (`open`, `claimed`, `resulted`, `done`), oldest first: the RPC's listings. */
+  computeIndex: (group: string) => `cidx/${group}`,
+  /** Registered model roots, in registration order. */
+  computeModels: 'cmodels'
 }
 
 /**

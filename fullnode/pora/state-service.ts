@@ -11,13 +11,15 @@ import { GlowmeshError } from '../../protocol/errors.js'
 import { fromHex, toHex } from '../../protocol/bytes.js'
 import { readFrame, writeFrame } from '../net/stream.js'
 import { PORA_STATE_PROTOCOL } from '../../protocol/wire/protocols.js'
+import { PORA_STATE_PATH } from '../../protocol/wire/messages/pora-state.js'
 
 export { PORA_STATE_PROTOCOL }
 /** Paths one request may ask for. */
 export const MAX_STATE_PATHS = 8
 const MAX_REQUEST_BYTES = 2048
 const MAX_RESPONSE_BYTES = 256 * 1024
-const PATH_RE = /^(params|epoch|flow|node\/0x[0-9a-f]{64}|file\/0x[0-9a-f]{64}|account\/0x[0-9a-f]{40})$/
+// one list of readable paths for libp2p and the WebSocket envelope (incl. the compute market's model/job/worker)
+const PATH_RE = PORA_STATE_PATH
 
 /** A state request was malformed or the answer could not be used. */
 export class PoraStateError extends GlowmeshError {

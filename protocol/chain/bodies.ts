@@ -9,6 +9,7 @@ import { GlowmeshError, InvalidInputError } from '../errors.js'
 import { ProtoReader, ProtoWriter } from './proto.js'
 import { ProtobufDecodeError } from './errors.js'
 import { equalBytes } from '../bytes.js'
+import { COMPUTE_SCHEMAS, checkComputeSemantics, type ComputeTxBodies } from './compute.js'
 
 /** A body that does not decode, is not canonical, or has out-of-range fields. */
 export class MalformedBodyError extends GlowmeshError {
@@ -186,8 +187,8 @@ export interface PoraProveBody { sectorStart: number, proof: Uint8Array }
 /** `validator.update` (devnet governance, authority only): set a validator's power; 0 removes it. */
 export interface ValidatorUpdateBody { publicKey: Uint8Array, power: bigint }
 
-/** Every kind the ledger executes, with its body type. */
-export interface TxBodies {
+/** Every kind the ledger executes, with its body type (the `compute.*` kinds: ./compute.ts). */
+export interface TxBodies extends ComputeTxBodies {
   'transfer': TransferBody
   'storage.submit': StorageSubmitBody
   'storage.renew': StorageRenewBody
@@ -215,7 +216,8 @@ const SCHEMAS: { [K in LedgerTxKind]: FieldSpec[] } = {
   'pora.receipt': [{ n: 1, name: 'receipt', type: 'bytes', len: 202 }],
   'validator.update': [{ n: 1, name: 'publicKey', type: 'bytes', len: 32 }, { n: 2, name: 'power', type: 'u64' }],
   'pora.commit': [{ n: 1, name: 'epoch', type: 'num' }, { n: 2, name: 'flowLength', type: 'num' }, { n: 3, name: 'sectors', type: 'bytes', max: 2048, repeated: true }],
-  'pora.prove': [{ n: 1, name: 'sectorStart', type: 'num' }, { n: 2, name: 'proof', type: 'bytes', max: MAX_TX_BYTES_FOR_BODY }]
+  'pora.prove': [{ n: 1, name: 'sectorStart', type: 'num' }, { n: 2, name: 'proof', type: 'bytes', max: MAX_TX_BYTES_FOR_BODY }],
+  ...COMPUTE_SCHEMAS
 }
 
 /** The kinds the ledger executes, in a fixed order. */
@@ -256,6 +258,7 @@ function checkSemantics (kind: LedgerTxKind, b: any): void {
       if (b.flowLength < 1) failBody('pora.commit.flowLength must be positive')
       break
     case 'pora.prove': if (b.proof.length < 1) failBody('pora.prove.proof is required'); break
+    default: if (kind.startsWith('compute.')) checkComputeSemantics(kind as keyof ComputeTxBodies, b, failBody)
   }
 }
 
@@ -265,7 +268,7 @@ function checkSemantics (kind: LedgerTxKind, b: any): void {
  */
 export function encodeBody<K extends LedgerTxKind> (kind: K, body: TxBodies[K]): Uint8Array {
   if (!isLedgerKind(kind)) throw new InvalidInputError(`unknown tx kind '${String(kind)}'`)
-  const normalised: any = kind === 'registry.register' ? { commR: new Uint8Array(), ...body } : body
+  const normalised: any = kind === 'registry.register' ? { commR: new Uint8Array(), ...body } : kind === 'compute.job.result' ? { signature: new Uint8Array(), ...body } : body
   const bytes = encodeFields(SCHEMAS[kind], normalised)
   checkSemantics(kind, normalised)
   return bytes

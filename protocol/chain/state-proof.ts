@@ -13,6 +13,7 @@ import { GlowmeshError, InvalidInputError } from '../errors.js'
 import { decodeFields, encodeFields, type FieldSpec } from './bodies.js'
 import { encodeUvarint, ProtoReader } from './proto.js'
 import { toHex } from '../bytes.js'
+import { COMPUTE_RECORD_SCHEMAS, workerFromWire, workerToWire, type ModelRecord, type JobRecord, type WorkerRecord } from './compute.js'
 
 /** A proof that does not verify against the root, or bytes that are not a proof. */
 export class InvalidStateProofError extends GlowmeshError {
@@ -58,7 +59,13 @@ export const stateKeys = {
   /** `bhash/<height>` → the block's 32-byte hash, for `BLOCK_HASH_WINDOW` blocks (PoRA spot-check seeds) */
   blockHash: (height: number) => utf8.encode(`bhash/${height}`),
   /** `nodes` → the registered node ids (ledger index; read by challengers) */
-  nodes: () => utf8.encode('nodes')
+  nodes: () => utf8.encode('nodes'),
+  /** `model/<0x root>` → ModelRecord (a registered compute model; ./compute.ts) */
+  model: (root: Uint8Array | string) => utf8.encode(`model/${hexKey(root, 32, 'model root')}`),
+  /** `job/<0x id>` → JobRecord (a compute job, kept `computeJobRetentionBlocks` after it ends) */
+  job: (jobId: Uint8Array | string) => utf8.encode(`job/${hexKey(jobId, 32, 'job id')}`),
+  /** `worker/<0x address>` → WorkerRecord (a compute worker's stats and reputation) */
+  worker: (address: Uint8Array | string) => utf8.encode(`worker/${hexKey(address, 20, 'worker address')}`)
 }
 
 /** Blocks a block hash stays in the state (`bhash/<h>`): a `pora.prove` must land within it. */
@@ -111,10 +118,11 @@ export const RECORD_SCHEMAS = {
   blob: [
     { n: 1, name: 'sender', type: 'bytes', len: 20 }, { n: 2, name: 'size', type: 'num' }, { n: 3, name: 'txHash', type: 'bytes', len: 32 },
     { n: 4, name: 'commitments', type: 'bytes', len: 48, repeated: true }
-  ] as FieldSpec[]
+  ] as FieldSpec[],
+  ...COMPUTE_RECORD_SCHEMAS
 }
 
-interface RecordTypes { account: AccountRecord, file: FileRecord, node: NodeRecord, flow: FlowRecord, epoch: EpochRecord, blob: BlobRecord }
+interface RecordTypes { account: AccountRecord, file: FileRecord, node: NodeRecord, flow: FlowRecord, epoch: EpochRecord, blob: BlobRecord, model: ModelRecord, job: JobRecord, worker: WorkerRecord }
 
 /**
  * Encodes a state record canonically.
@@ -122,7 +130,7 @@ interface RecordTypes { account: AccountRecord, file: FileRecord, node: NodeReco
  */
 export function encodeRecord<K extends keyof RecordTypes> (kind: K, value: RecordTypes[K]): Uint8Array {
   // Fields added later are optional in the type; absent = their zero value (omitted on the wire).
-  const v: any = kind === 'node' ? { sectors: [], commitHeight: 0, proven: new Uint8Array(), ...value } : kind === 'epoch' ? { flowLength: 0, ...value } : value
+  const v: any = kind === 'node' ? { sectors: [], commitHeight: 0, proven: new Uint8Array(), ...value } : kind === 'epoch' ? { flowLength: 0, ...value } : kind === 'worker' ? workerToWire(value as WorkerRecord) : kind === 'job' ? { signature: new Uint8Array(), workerKey: new Uint8Array(), ...value } : value
   return encodeFields(RECORD_SCHEMAS[kind], v, failRecord)
 }
 
@@ -131,7 +139,8 @@ export function encodeRecord<K extends keyof RecordTypes> (kind: K, value: Recor
  * @example decodeRecord('account', value).balance
  */
 export function decodeRecord<K extends keyof RecordTypes> (kind: K, bytes: Uint8Array): RecordTypes[K] {
-  return decodeFields<RecordTypes[K]>(RECORD_SCHEMAS[kind], bytes, failRecord)
+  const v = decodeFields<RecordTypes[K]>(RECORD_SCHEMAS[kind], bytes, failRecord)
+  return kind === 'worker' ? workerFromWire(v) as RecordTypes[K] : v
 }
 
 /**

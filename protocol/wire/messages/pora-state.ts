@@ -6,8 +6,8 @@ import { defineMessage } from '../message.js'
 
 /** Paths one request may ask for (fullnode/pora/state-service.ts MAX_STATE_PATHS). */
 export const MAX_PORA_STATE_PATHS = 8
-/** The state paths a light node may read: params, epoch, flow, a node, a file, an account. */
-export const PORA_STATE_PATH = /^(params|epoch|flow|node\/0x[0-9a-f]{64}|file\/0x[0-9a-f]{64}|account\/0x[0-9a-f]{40})$/
+/** The state paths a light node may read: params, epoch, flow, a node, a file, an account; the compute market's model, job, worker records. */
+export const PORA_STATE_PATH = /^(params|epoch|flow|node\/0x[0-9a-f]{64}|file\/0x[0-9a-f]{64}|account\/0x[0-9a-f]{40}|model\/0x[0-9a-f]{64}|job\/0x[0-9a-f]{64}|worker\/0x[0-9a-f]{40})$/
 /** Largest PoraStateRequest. */
 export const MAX_PORA_STATE_REQUEST_BYTES = 1024
 /** Largest PoraStateResponse (proofs are a few KiB each). */

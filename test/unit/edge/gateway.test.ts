@@ -120,7 +120,7 @@ describe('handleGateway', () => {
     expect((await call('/v1/status', { method: 'DELETE' })).status).toBe(405)
     expect((await call('/v1/status', { method: 'OPTIONS' })).status).toBe(204)
     expect(await (await call('/v1/storage')).json()).toMatchObject({ code: 'STORAGE_DISABLED' })
-    // the compute issue's verifier hasn't landed: a plain 501, not a 404 or a fake report
+    // no verifier in this context (edge/verify.ts is tested in verify-route.test.ts): a plain 501, not a 404 or a fake report
     const infer = await call('/v1/verify-inference', { method: 'POST', body: '{}' })
     expect(infer.status).toBe(501)
     expect(await infer.json()).toMatchObject({ code: 'NOT_IMPLEMENTED' })
