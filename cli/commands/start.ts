@@ -22,14 +22,14 @@ export const DEFAULT_DEMO_PORT = 5173
 export const startCommand: Command = {
   path: ['start'],
   summary: 'npm start: run the devnet with demo traffic (blobs and files) and serve the dashboard until Ctrl-C',
-  usage: 'glowmesh start [--block-time 1s] [--base-port N] [--no-traffic] [--demo-port 5173 | --no-demo] [--home DIR]\n' +
+  usage: 'glowmesh start [--block-time 1s] [--base-port N] [--no-traffic] [--no-compute] [--demo-port 5173 | --no-demo] [--home DIR]\n' +
     '  Starts (or resumes) 4 validators under HOME/devnet, sends demo traffic (a DA blob every few blocks, a file now and then),\n' +
     '  bundles demo/ with vite into HOME/demo (only when its sources changed) and serves it on 127.0.0.1:PORT\n' +
     '  (default 5173; taken → any free port; 0 → any). The dashboard URL, pinned to node0\'s RPC and the genesis hash,\n' +
     '  is printed on its own line: open it in a browser; every tab of it is a light node (one leader per origin).',
   async run (argv, io) {
     const { home, rest } = takeHome(argv)
-    const { flags } = parseFlags(rest, ['block-time', 'base-port', 'demo-port'], ['no-traffic', 'no-demo'])
+    const { flags } = parseFlags(rest, ['block-time', 'base-port', 'demo-port'], ['no-traffic', 'no-demo', 'no-compute'])
     const demoPort = flags['demo-port'] === undefined ? DEFAULT_DEMO_PORT : Number(flags['demo-port'])
     if (!Number.isInteger(demoPort) || demoPort < 0 || demoPort > 65535) { io.stderr(`--demo-port must be a port number (0–65535), got ${String(flags['demo-port'])}\n`); return 2 }
     const demoDir = join(home, 'demo')
@@ -51,6 +51,13 @@ export const startCommand: Command = {
       const { startDemoTraffic } = await import('../../fullnode/traffic.js')
       void startDemoTraffic({ rpcUrl: devnet.nodes[0].rpcUrl, home, signal: controller.signal, log: (l: string) => io.stderr(l + '\n') })
       io.stdout('  demo traffic: a blob every few blocks, a file now and then\n')
+    }
+    if (flags['no-compute'] !== true) {
+      // the dashboard's compute panels need the demo model on chain: store and register it (idempotent)
+      void registerDemoModel({ home, rpcUrl: devnet.nodes[0].rpcUrl, signal: controller.signal })
+        .then((m) => io.stderr(`compute: MNIST model ${m.root} ${m.registered ? 'registered' : 'already registered'}\n`))
+        .catch((err: Error) => { if (!controller.signal.aborted) io.stderr(`compute: could not register the demo model: ${err.message}\n`) })
+      io.stdout('  compute: registering the MNIST demo model (stderr says when); answer jobs with `npx glowmesh worker` or the dashboard\'s Contribute GPU switch\n')
     }
     let demo: DemoServer | undefined
     const b = await built
@@ -79,4 +86,16 @@ export const startCommand: Command = {
     await devnet.stop()
     return 0
   }
+}
+
+/** Stores and registers the MNIST demo model with the requester key `glowmesh infer` uses (funded by the faucet). */
+async function registerDemoModel (o: { home: string, rpcUrl: string, signal: AbortSignal }): Promise<{ root: string, registered: boolean }> {
+  const [{ requesterKey }, { ensureFunded }, { defaultModelPath, referenceDistribution }, { ensureModelRegistered }, { readFile }] = await Promise.all([
+    import('./infer.js'), import('../../client/storage/faucet.js'), import('../compute/mnist.js'), import('../compute/publish.js'), import('node:fs/promises')
+  ])
+  const rpc = createRpcClient({ url: o.rpcUrl })
+  const key = await requesterKey(o.home, undefined)
+  await ensureFunded({ rpcUrl: o.rpcUrl, address: key.address, signal: o.signal })
+  const m = await ensureModelRegistered({ rpc, key, modelBytes: new Uint8Array(await readFile(defaultModelPath())), referenceDistribution, signal: o.signal })
+  return { root: m.root, registered: m.registered }
 }
