@@ -52,37 +52,8 @@ export async function storeBytes (o: { rpc: RpcClient, key: Ed25519Key, chainId:
 }
 
 /**
- * The bytes of the file with `root`, each segment verified against the root (a node that serves
- * anything else is caught: MarketError BAD_SEGMENT). Waits up to `timeoutMs` (default 30 s) for a
- * file whose upload is still landing.
+ * The bytes of the file with `root`, each segment verified against the root (MarketError BAD_SEGMENT
+ * otherwise): the isomorphic fetchVerifiedFile the browser's worker loop uses, under the CLI's name.
  * @example const model = decodeModel(await fetchBytes(rpc, job.modelRoot))
  */
-export async function fetchBytes (rpc: RpcClient, root: string, o: { signal?: AbortSignal, timeoutMs?: number, maxBytes?: number } = {}): Promise<Uint8Array> {
-  const deadline = Date.now() + (o.timeoutMs ?? 30_000)
-  const file = await rpc.file(root, o.signal).catch((err) => {
-    if (err instanceof RpcError && err.status === 404) throw new MarketError('UNKNOWN_FILE', `no file with root ${root} on this chain`, { exitCode: 2 })
-    throw err
-  })
-  if (file.expired === true) throw new MarketError('FILE_PRUNED', `file ${root} expired and was pruned`)
-  const max = o.maxBytes ?? 64 * 1024 * 1024
-  if (!Number.isSafeInteger(file.size) || file.size < 1 || file.size > max) throw new MarketError('FILE_TOO_LARGE', `file ${root}: size ${String(file.size)} not in 1..${max}`)
-  const layout = fileLayout(file.size)
-  const rootBytes = fromHex(root, 32)
-  const out = new Uint8Array(file.size)
-  for (let i = 0; i < layout.dataSegments; i++) {
-    for (;;) {
-      try {
-        const seg = await rpc.getSegment(root, i, o.signal)
-        if (seg.proof.index !== i || !verifySegmentProof(rootBytes, layout, seg.bytes, seg.proof)) {
-          throw new MarketError('BAD_SEGMENT', `segment ${i} from ${rpc.url} does not verify against ${root}`)
-        }
-        out.set(seg.bytes, i * SEGMENT_SIZE)
-        break
-      } catch (err) {
-        if (!(err instanceof RpcError) || err.status !== 404 || Date.now() > deadline) throw err
-        await sleep(200, o.signal)
-      }
-    }
-  }
-  return out
-}
+export { fetchVerifiedFile as fetchBytes } from '../../client/compute/worker-loop.js'

@@ -5,7 +5,7 @@
  * downstream recomputed consistently (trace, commitment, predictions), so only a dispute of layer
  * L — re-executing it — can tell.
  */
-import { argmaxRows, clampInt8, requantize, runLayer, runModel, type Model, type ModelRun, type LayerTrace } from '../../protocol/compute/index.js'
+import { clampInt8, modelRunOf, requantize, runLayer, runModel, type Model, type ModelRun, type LayerTrace } from '../../protocol/compute/index.js'
 import { InvalidInputError } from '../../protocol/errors.js'
 
 /** Which engine a worker asks for. */
@@ -68,9 +68,5 @@ export function dishonestRun (model: Model, input: Int8Array, batch: number, lay
     layers.push(t)
     X = t.out
   })
-  const last = layers[layers.length - 1].acc
-  const width = model.layers[model.layers.length - 1].outSize
-  const logits: number[][] = []
-  for (let k = 0; k < batch; k++) logits.push(Array.from(last.subarray(k * width, (k + 1) * width)))
-  return { layers, predictions: argmaxRows(last, batch, width), logits }
+  return modelRunOf(model, layers, batch)
 }

@@ -70,7 +70,7 @@ export interface ComputeWorkerOptions {
 export async function fetchVerifiedFile (rpc: RpcClient, root: string, o: { signal?: AbortSignal, timeoutMs?: number, maxBytes?: number } = {}): Promise<Uint8Array> {
   const deadline = Date.now() + (o.timeoutMs ?? 30_000)
   const file = await rpc.file(root, o.signal).catch((err: unknown) => {
-    if (err instanceof RpcError && err.status === 404) throw new MarketError('UNKNOWN_FILE', `no file with root ${root} on this chain`)
+    if (err instanceof RpcError && err.status === 404) throw new MarketError('UNKNOWN_FILE', `no file with root ${root} on this chain`, { exitCode: 2 })
     throw err
   })
   const max = o.maxBytes ?? 64 * 1024 * 1024

@@ -124,6 +124,15 @@ export function runModel (model: Model, input: Int8Array, batch: number): ModelR
     layers.push(t)
     X = t.out
   }
+  return modelRunOf(model, layers, batch)
+}
+
+/**
+ * A ModelRun from per-layer traces: predictions (argmax, ties → lowest index) and logits from the last
+ * layer's accumulators. Every backend (CPU, WebGPU, a test's deliberate liar) ends its run with this.
+ * @example const run = modelRunOf(model, layers, 4)
+ */
+export function modelRunOf (model: Model, layers: LayerTrace[], batch: number): ModelRun {
   const last = layers[layers.length - 1].acc
   const width = model.layers[model.layers.length - 1].outSize
   const logits: number[][] = []
