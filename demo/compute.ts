@@ -10,6 +10,7 @@ import { fetchVerifiedFile } from '../client/compute/worker-loop.js'
 import { ensureFunded } from '../client/browser/identity.js'
 import { createRpcClient } from '../fullnode/rpc/client.js'
 import { computeApi, jobIdOf, sendTx, waitForJob } from '../cli/compute/market.js'
+import { fetchResultDocument } from '../cli/compute/result-doc.js'
 import { parseInferenceResult, type InferenceResult } from '../protocol/compute/result.js'
 import { base64ToBytes, keyFromFile } from '../protocol/chain/index.js'
 import { fromHex } from '../protocol/bytes.js'
@@ -174,14 +175,20 @@ export function setupCompute (c: Ctx): () => Promise<void> {
     say(`job ${shortHash(jobId)} posted at height ${sent.height}; waiting for a worker…`)
     const job = await waitForJob(market, jobId, j => j.result !== null, { signal, timeoutMs: 170_000, what: 'result' })
     const postToResultMs = performance.now() - t0
-    // the signed document: the page's own worker knows its file root
+    // the signed document: the page's own worker knows its file root; for another worker's answer,
+    // rebuild it from the chain record (its signature is on chain) and the trace, as glowmesh infer does
     const mine = (await c.api.computeStatus?.())?.jobs.find((j: { jobId: string }) => j.jobId === jobId)
-    if (mine === undefined) throw new Error(`job answered by ${job.worker ?? '?'}: its signed document is published by that worker (glowmesh infer finds it); contribute this node's GPU to answer your own jobs here`)
     // the job's chain record is read from state proven against headers this node verified: wait until it has verified past the result's block
     const gm = c.tab.node
     if (gm !== undefined && job.result !== null) await gm.node.waitForHeight(job.result.height + 2, { signal })
     say('fetching the signed document and verifying it…')
-    const doc = parseInferenceResult(new TextDecoder().decode(await fetchVerifiedFile(rpc, mine.documentRoot, { signal, maxBytes: 1 << 20 })))
+    let doc: InferenceResult
+    if (mine !== undefined) doc = parseInferenceResult(new TextDecoder().decode(await fetchVerifiedFile(rpc, mine.documentRoot, { signal, maxBytes: 1 << 20 })))
+    else {
+      const view = await market.model(job.modelRoot, signal)
+      if (view === undefined) throw new Error(`model ${job.modelRoot} is not registered`)
+      doc = (await fetchResultDocument({ rpc, chainId: c.chainId(), job, model: view, signal })).doc
+    }
     const report = await verify(doc)
     const run: DigitRun = { jobId, label: pickedLabel, prediction: doc.output.predictions[0], doc, report, postToResultMs }
     api.lastRun = run

@@ -167,4 +167,18 @@ describe('the browser light node contributes its GPU (demo dashboard, devnet)', 
     expect((await status()).state).toBe('off')
     await follower.close()
   })
+
+  it('the panel verifies an answer from another worker too: the document is rebuilt from the chain record and the trace', async () => {
+    // the page's worker is off now: a CLI worker (CPU) answers the panel's job
+    const worker = spawnCli(['worker', '--once', '--backend', 'cpu', '--json', '--home', devnet!.home], { timeoutMs: 200_000 })
+    await page.evaluate(() => { (window.glowmesh as any).compute.pick(3) })
+    await page.click('#digit-run')
+    await page.waitForFunction(() => { const m = document.getElementById('verify-msg'); return m?.dataset.ok === 'true' || m?.dataset.ok === 'false' }, undefined, { timeout: 170_000 })
+    const run = await page.evaluate(() => { const r = (window.glowmesh as any).compute.lastRun; return { msg: document.getElementById('verify-msg')?.textContent, ok: r?.report.ok, worker: r?.doc.worker.address, jobId: r?.doc.jobId } })
+    const answered = await worker
+    expect(answered.code, answered.stderr).toBe(0)
+    expect(run, JSON.stringify(run)).toMatchObject({ ok: true })
+    expect(run.worker).not.toBe(address)
+    expect(JSON.parse(answered.stdout.trim().split('\n')[0]).jobId).toBe(run.jobId)
+  })
 })
