@@ -58,6 +58,11 @@ export interface VerifyInferenceOptions {
   hasher?: ChunkHasher
   /** Verified models by root, reused across calls (a model's root fixes its bytes). */
   modelCache?: Map<string, Model>
+  /**
+   * How long to keep re-reading a job whose result this node can't see yet (its verified head may lag
+   * the result's block by a few blocks) before the `job` check fails; default 15 s.
+   */
+  resultWaitMs?: number
   signal?: AbortSignal
 }
 
@@ -257,7 +262,15 @@ export async function verifyInference (result: unknown, options: VerifyInference
   })
   const registered = run('model-registered', signal, async () => checkModelRecord(d, await chain.model(d.model.root, { signal })))
   const job = run('job', signal, async () => {
-    const record = await chain.job(d.jobId, { signal })
+    // The reader proves state at the head this node has verified, which may be a few blocks behind the
+    // block that carried the result: a job not there yet (absent, open or claimed) is read again until
+    // `resultWaitMs` has passed, and only then judged.
+    const until = Date.now() + (options.resultWaitMs ?? 15_000)
+    let record = await chain.job(d.jobId, { signal })
+    while ((record === null || record.resultHeight === 0) && Date.now() < until) {
+      await abortableSleep(500, signal)
+      record = await chain.job(d.jobId, { signal })
+    }
     return checkJobRecord(d, record, chain.chainId) // chainId read after the read: a lazy reader knows it by then
   })
   const [sigCheck, regCheck, jobCheck] = await Promise.all([signature, registered, job])
@@ -362,4 +375,14 @@ export async function verifyInference (result: unknown, options: VerifyInference
   let errorBound = 0
   for (let l = 0; l < L; l++) if (!redone.has(l)) errorBound = Math.max(errorBound, layerError(model, l, K, targetBits))
   return report(errorBound, subject)
+}
+
+/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+async function abortableSleep (ms: number, signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted()
+  await new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => { clearTimeout(t); reject(signal!.reason) }
+    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve() }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
 }

@@ -56,6 +56,28 @@ describe('verifyInference: an honest result', () => {
     console.log(`[bench] verifyInference ${SIZES.join('-')} batch ${BATCH}: ${r.ms.toFixed(1)} ms (${r.checks.map(c => `${c.name} ${c.ms.toFixed(2)}`).join(', ')})`)
   })
 
+  it('a reader whose verified head lags the result block is read again; one that never catches up fails the job check', async () => {
+    const w = await buildWorld()
+    let reads = 0
+    // the first two reads are proven at a height where the job is only claimed
+    const lagging = (behind: number) => ({
+      ...w.chain,
+      model: w.chain.model,
+      job: async (id: string, o?: { signal?: AbortSignal }) => {
+        const rec = await w.chain.job(id, o)
+        return reads++ < behind && rec !== null ? { ...rec, resultHeight: 0, status: JobState.claimed } : rec
+      }
+    })
+    const r = await verifyInference(w.doc, { ...w, chain: lagging(2), resultWaitMs: 5_000 })
+    expect(failed(r)).toEqual([])
+    expect(reads).toBe(3)
+    reads = 0
+    const stale = await verifyInference(w.doc, { ...w, chain: lagging(Infinity), resultWaitMs: 600 })
+    expect(failed(stale)).toEqual(['job'])
+    expect(check(stale, 'job')!.detail).toContain('no result posted (status claimed)')
+    expect(reads).toBeGreaterThanOrEqual(2)
+  })
+
   it('takes the document as JSON text or UTF-8 bytes; targetBits sets the bound; a model cache skips the refetch', async () => {
     const w = await buildWorld()
     const text = JSON.stringify(w.doc)
