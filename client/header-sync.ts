@@ -1,16 +1,18 @@
 /**
  * Header sync (DESIGN §5). Header 1 is trusted only if its validators are the genesis validators
- * and more than 2/3 of them signed it; from the newest trusted header, the heads that several peers
+ * and more than 2/3 of them signed it (or, with a checkpoint, the header at its height is trusted if
+ * it hashes to the operator's hash and > 2/3 of its own validators signed it); from the newest trusted header, the heads that several peers
  * serve are verified with skipping verification (bisection built in) and the highest that verifies
  * wins. Headers in between are accepted backwards by hash links (each header's lastBlockId names
  * its parent), so the sampler gets every height's data_hash without checking more signatures.
  */
 import {
   formatRfc3339, hashHeader, isHeaderExpired, validateSignedHeaderBasic, validatorSetHash, verify, verifyCommitLight, verifySkipping,
-  InvalidValidatorSetError, TrustExpiredError, type Header, type LightBlock, type TraceEntry
+  InvalidHeaderError, InvalidValidatorSetError, TrustExpiredError, validateValidatorSet, type Header, type LightBlock, type TraceEntry
 } from '../protocol/chain/index.js'
 import { equalBytes, toHex } from '../protocol/bytes.js'
 import { ForkDetectedError, GenesisHeaderError, NoPeersError } from './errors.js'
+import { CheckpointMismatchError, InvalidCheckpointError, type Checkpoint } from './checkpoint.js'
 import type { Emitter } from './events.js'
 import type { PinnedGenesis } from './genesis.js'
 import type { HeaderLog } from './header-log.js'
@@ -27,6 +29,8 @@ export interface HeaderSyncOptions {
   backfillBlocks: number
   requestTimeoutMs: number
   now: () => number
+  /** Anchor here instead of header 1 when nothing (unexpired) is stored; nothing below it is fetched. */
+  checkpoint?: Checkpoint
 }
 
 /** Components header sync uses. */
@@ -72,7 +76,7 @@ export class HeaderSync {
     const h = lb.signedHeader.header
     if (h.chainId !== this.c.genesis.chainId) return
     if (isHeaderExpired(h.time, this.o.trustingPeriodMs, this.o.now())) {
-      this.c.debug(`stored trusted header ${h.height} is past the trusting period: starting again from genesis`)
+      this.c.debug(`stored trusted header ${h.height} is past the trusting period: starting again from ${this.o.checkpoint === undefined ? 'genesis' : `checkpoint ${this.o.checkpoint.height}`}`)
       return
     }
     // the log and the trusted block are written separately: resume only if they agree
@@ -83,7 +87,10 @@ export class HeaderSync {
 
   /** One round: anchor at genesis if needed, then ask several peers for their head and verify the highest. */
   async syncOnce (signal: AbortSignal): Promise<void> {
-    if (this.trusted === undefined) await this.anchorAtGenesis(signal)
+    if (this.trusted === undefined) {
+      if (this.o.checkpoint !== undefined) await this.anchorAtCheckpoint(this.o.checkpoint, signal)
+      else await this.anchorAtGenesis(signal)
+    }
     const peers = this.c.peers.usable().slice(0, Math.max(2, this.o.headPeers))
     if (peers.length === 0) throw new NoPeersError()
     const heads = await Promise.all(peers.map(async (peer) => {
@@ -185,6 +192,54 @@ export class HeaderSync {
     throw new NoPeersError('no peer served a header 1 signed by the genesis validators')
   }
 
+  // The light block at the checkpoint height: its hash is the operator's, its validators are the
+  // header's validators_hash, > 2/3 of them signed it, and it is within the trusting period.
+  private async anchorAtCheckpoint (cp: Checkpoint, signal: AbortSignal): Promise<void> {
+    const { chainId } = this.c.genesis
+    if (cp.chainId !== undefined && cp.chainId !== chainId) throw new InvalidCheckpointError(`checkpoint is of chain '${cp.chainId}', the pinned genesis is '${chainId}'`)
+    const peers = this.c.peers.usable()
+    if (peers.length === 0) throw new NoPeersError()
+    const others: Array<{ peer: PeerRef, hash: string }> = []
+    for (const peer of peers) {
+      let lb: LightBlock
+      try {
+        lb = await this.c.transport.lightBlock(peer, cp.height, { signal: this.timeout(signal) })
+      } catch (err) {
+        if (isAbort(err, signal)) throw err
+        this.blame(peer, err, `checkpoint ${cp.height}`)
+        continue
+      }
+      let hash: Uint8Array
+      try {
+        const sh = lb?.signedHeader
+        if (sh?.header?.height !== cp.height) throw new InvalidHeaderError(`asked for header ${cp.height}, got ${String(sh?.header?.height)}`)
+        hash = validateSignedHeaderBasic(sh, chainId)
+        validateValidatorSet(lb.validators)
+        if (!equalBytes(validatorSetHash(lb.validators), sh.header.validatorsHash)) throw new InvalidValidatorSetError(`validators served with checkpoint ${cp.height} are not the header's validators_hash`)
+        verifyCommitLight(chainId, lb.validators, sh.commit.blockId, cp.height, sh.commit)
+      } catch (err) {
+        this.blame(peer, err, `checkpoint ${cp.height}`)
+        continue
+      }
+      const sh = lb.signedHeader
+      if (toHex(hash) !== cp.hash) { others.push({ peer, hash: toHex(hash) }); continue }
+      if (isHeaderExpired(sh.header.time, this.o.trustingPeriodMs, this.o.now())) {
+        throw new TrustExpiredError(cp.height, `checkpoint ${cp.height} (${formatRfc3339(sh.header.time)}) is older than the trusting period of ${this.o.trustingPeriodMs} ms: take a more recent checkpoint`)
+      }
+      // a peer serving another validly signed header at this height is on a fork (ours is the operator's)
+      for (const o of others) this.c.peers.report(o.peer, 'forged-header', `serves ${o.hash} at checkpoint height ${cp.height}, the checkpoint is ${cp.hash}`)
+      const trusted: LightBlock = { signedHeader: sh, validators: lb.validators }
+      this.trusted = trusted
+      await this.c.log.saveTrusted(trusted)
+      await this.record([{ entry: entryOf(sh.header, hash, 'checkpoint', 0n), header: sh.header }])
+      return
+    }
+    if (others.length > 0) {
+      throw new CheckpointMismatchError(`checkpoint ${cp.height}:${cp.hash} does not match the chain: ${others.length} peer(s) serve header ${cp.height} signed by > 2/3 of its validators with hash ${others[0].hash}; check the checkpoint's hash`)
+    }
+    throw new NoPeersError(`no peer served a validly signed header ${cp.height} for the checkpoint`)
+  }
+
   private async verifyHead (peer: PeerRef, lb: LightBlock, signal: AbortSignal): Promise<boolean> {
     const trusted = this.trusted!
     const fetched = new Map<bigint, LightBlock>()
@@ -237,10 +292,12 @@ export class HeaderSync {
       }
     }
     this.trusted = target
-    await this.c.log.saveTrusted(target)
     const low = BigInt(Math.max(Number(prev) + 1, Number(target.signedHeader.header.height) - this.o.backfillBlocks))
     await this.backfill(target.signedHeader.header, low, accepted, fetched, peer, signal)
     await this.record([...accepted.values()].sort((a, b) => Number(a.header.height - b.header.height)))
+    // persisted only once its headers are logged: a node stopped in between resumes from the older
+    // trusted block instead of from one the log doesn't reach (which left a permanent gap in the log)
+    await this.c.log.saveTrusted(target)
   }
 
   private async backfill (top: Header, low: bigint, accepted: Map<bigint, { entry: AcceptedHeader, header: Header }>, fetched: Map<bigint, LightBlock>, peer: PeerRef, signal: AbortSignal): Promise<void> {

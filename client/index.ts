@@ -7,6 +7,7 @@ export { InvalidHeightError, HeightNotAvailableError, HeaderVerificationError, Q
 export type { LightNodeEvents, LightNodeEventName, Listener } from './events.js'
 export { pinGenesis, type PinnedGenesis } from './genesis.js'
 export { readHeaderLog, headerKey } from './header-log.js'
+export { parseCheckpoint, validateCheckpoint, InvalidCheckpointError, CheckpointMismatchError, type Checkpoint } from './checkpoint.js'
 export { checkSampleResponse, EMPTY_DATA_HASH, type CheckedSample, type ProvenBlob } from './sample-check.js'
 export type { SamplerStats, SampleOutcome } from './sampler.js'
 export { encodeRecord, decodeRecord } from './codec.js'

@@ -12,6 +12,7 @@ import { Emitter, type LightNodeEventName, type Listener } from './events.js'
 import { pinGenesis, type PinnedGenesis } from './genesis.js'
 import { HeaderLog } from './header-log.js'
 import { HeaderSync } from './header-sync.js'
+import { validateCheckpoint } from './checkpoint.js'
 import { PeerBook } from './peers.js'
 import { Sampler, type SamplerStats } from './sampler.js'
 import type { CellCache } from './cell-cache.js'
@@ -37,6 +38,11 @@ export interface LightNodeOptions {
   sampleCount?: number
   /** How long a verified header may anchor verification; default 14 days. */
   trustingPeriodMs?: number
+  /**
+   * Start from this recent header (height + header hash, checkpoint.ts) instead of header 1 when no
+   * unexpired trusted block is stored: nothing below it is fetched. Malformed: InvalidCheckpointError.
+   */
+  checkpoint?: { height: bigint | number, hash: string, chainId?: string }
   maxClockDriftMs?: number
   /** Stops the node when aborted. */
   signal?: AbortSignal
@@ -104,6 +110,7 @@ export interface LightNode {
  */
 export function createLightNode (options: LightNodeOptions): LightNode {
   const { transport, store } = options
+  const checkpoint = options.checkpoint === undefined ? undefined : validateCheckpoint(options.checkpoint)
   const emitter = new Emitter()
   const debug = options.log ?? (() => {})
   const now = options.now ?? Date.now
@@ -212,7 +219,8 @@ export function createLightNode (options: LightNodeOptions): LightNode {
         headPeers: options.headPeers ?? 3,
         backfillBlocks: options.backfillBlocks ?? 600,
         requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
-        now
+        now,
+        checkpoint
       })
       await sync.restore()
       const y = sync

@@ -82,9 +82,10 @@ export interface AcceptedHeader {
   /**
    * 'genesis' for the first header checked against the genesis validators; 'adjacent'/'skipping' as
    * the light-client verifier accepted it; 'backwards' for a header below a verified one whose hash
-   * that header's lastBlockId names (CometBFT's VerifyBackwards: a hash link, no signatures needed).
+   * that header's lastBlockId names (CometBFT's VerifyBackwards: a hash link, no signatures needed);
+   * 'checkpoint' for the operator's checkpoint header (its hash given, > 2/3 of its validators signed).
    */
-  verifiedBy: 'genesis' | 'adjacent' | 'skipping' | 'backwards'
+  verifiedBy: 'genesis' | 'checkpoint' | 'adjacent' | 'skipping' | 'backwards'
   /** Height it was verified from (the trusted header; for 'backwards', the header above it). */
   from: number
   time: string

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { type Command, UsageError } from '../command.js'
 import { parseFlags, takeHome } from '../home.js'
 import { rpcFor } from '../rpc.js'
-import { createLightNode, pinGenesis, readHeaderLog } from '../../client/index.js'
+import { createLightNode, parseCheckpoint, pinGenesis, readHeaderLog, type Checkpoint } from '../../client/index.js'
 import { createFileStore, createNodeTransport, loadOrCreateKey } from '../../client/node/index.js'
 import { createStorageContributor, createVerifiedAccess, type StorageContributor } from '../../client/storage/index.js'
 import { genesisHash } from '../../fullnode/genesis.js'
@@ -29,10 +29,24 @@ export function parseSize (s: string): number {
   return n
 }
 
+/** Parses a trusting period such as 14d, 336h, 90m or 3600s (a bare number is seconds) into ms. */
+export function parseTrustingPeriod (s: string): number {
+  const m = /^(\d+)\s*(s|m|h|d)?$/i.exec(s.trim())
+  if (m === null || Number(m[1]) <= 0) throw new UsageError(`--trusting-period takes a positive duration such as 14d, 336h, 90m or 3600s, got '${s}'`)
+  const unit = (m[2] ?? 's').toLowerCase()
+  return Number(m[1]) * 1000 * (unit === 'd' ? 86_400 : unit === 'h' ? 3600 : unit === 'm' ? 60 : 1)
+}
+
+// Errors that end a checkpoint-started node before its first verified header: the operator must act.
+const CHECKPOINT_FATAL = new Set(['CheckpointMismatchError', 'InvalidCheckpointError', 'TrustExpiredError'])
+
 export const lightCommand: Command = {
   path: ['light'],
   summary: 'run a light node (verify headers, sample DA, optionally contribute storage); --headers prints its header log',
-  usage: 'glowmesh light [--pledge SIZE] [--json] [--headers] [--peer MULTIADDR]… [--rpc URL | --node N] [--genesis-hash 0x…] [--sample-count K] [--verbose] [--home DIR]',
+  usage: 'glowmesh light [--pledge SIZE] [--json] [--headers] [--peer MULTIADDR]… [--rpc URL | --node N] [--genesis-hash 0x…] [--checkpoint HEIGHT:0xHASH] [--trusting-period 14d] [--sample-count K] [--verbose] [--home DIR]\n' +
+    '  --checkpoint HEIGHT:0xHASH  start from this recent header (its hash, e.g. from /headers/HEIGHT) instead of header 1;\n' +
+    '                              nothing below it is fetched; used when the store holds no unexpired trusted header\n' +
+    '  --trusting-period DURATION  how long a verified header anchors verification (default 14d; s, m, h or d)',
   async run (argv, io) {
     const { home, rest } = takeHome(argv)
     const peers: string[] = []
@@ -40,7 +54,7 @@ export const lightCommand: Command = {
     for (let i = 0; i < rest.length; i++) {
       if (rest[i] === '--peer') { const p = rest[++i]; if (p === undefined) throw new UsageError('--peer needs a multiaddr'); peers.push(p) } else others.push(rest[i])
     }
-    const { flags } = parseFlags(others, ['pledge', 'rpc', 'node', 'genesis-hash', 'sample-count'], ['json', 'headers', 'verbose'])
+    const { flags } = parseFlags(others, ['pledge', 'rpc', 'node', 'genesis-hash', 'sample-count', 'checkpoint', 'trusting-period'], ['json', 'headers', 'verbose'])
     const dir = lightDir(home)
 
     if (flags.headers === true) {
@@ -61,6 +75,8 @@ export const lightCommand: Command = {
     const sampleCount = flags['sample-count'] === undefined ? 16 : Number(flags['sample-count'])
     if (!Number.isInteger(sampleCount) || sampleCount < 1 || sampleCount > 128) throw new UsageError('--sample-count takes 1..128')
     const pledge = flags.pledge === undefined ? undefined : parseSize(flags.pledge as string)
+    const checkpoint: Checkpoint | undefined = typeof flags.checkpoint === 'string' ? parseCheckpoint(flags.checkpoint) : undefined
+    const trustingPeriodMs = typeof flags['trusting-period'] === 'string' ? parseTrustingPeriod(flags['trusting-period']) : undefined
     const key = await loadOrCreateKey(join(dir, 'key.json'))
 
     const controller = new AbortController()
@@ -95,7 +111,13 @@ export const lightCommand: Command = {
         else if (e.type !== 'challenge') io.stderr(`storage: ${JSON.stringify(e)}\n`)
       })
     }
-    const node = createLightNode({ transport, store, genesis: { bytes: genesisBytes, hash: pinned }, storage, sampleCount, log })
+    const node = createLightNode({ transport, store, genesis: { bytes: genesisBytes, hash: pinned }, storage, sampleCount, log, checkpoint, trustingPeriodMs })
+    let fatal: Error | undefined
+    node.on('error', (e) => {
+      if (checkpoint === undefined || e.during !== 'sync' || !CHECKPOINT_FATAL.has(e.error.name) || node.status().verifiedHeight > 0) return
+      fatal ??= e.error
+      controller.abort()
+    })
     node.on('unavailable', (u) => { io.stderr(`block ${u.height} UNAVAILABLE: columns ${u.missing.join(',')} not served (${u.reason})\n`) })
     node.on('peer:report', (r) => { io.stderr(`peer ${r.peer} reported: ${r.offence}: ${r.detail}\n`) })
     node.on('error', (e) => { io.stderr(`${e.during}: ${e.error.name}: ${e.error.message}\n`) })
@@ -113,6 +135,7 @@ export const lightCommand: Command = {
         controller.signal.addEventListener('abort', () => { resolve() }, { once: true })
       })
       clearInterval(timer)
+      if (fatal !== undefined) throw fatal
       print()
     } finally {
       process.off('SIGINT', onSignal)
