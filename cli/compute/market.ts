@@ -11,6 +11,10 @@ import { fromHex, toHex } from '../../protocol/bytes.js'
 import { canonicalCid, cidFromSubmission, parseCid } from '../../protocol/cid/index.js'
 import { RpcError, type RpcClient } from '../../fullnode/rpc/client.js'
 import { TxFailedError, waitForTx } from '../../fullnode/rpc/wallet.js'
+import { sleep } from '../../protocol/sleep.js'
+
+/** The shared abortable wait, exported here for the market's callers. */
+export { sleep }
 
 /**
  * A market step that failed or ran out of time (`code`: JOB_TIMEOUT, JOB_FAILED, BAD_RESPONSE, …).
@@ -160,16 +164,6 @@ export function computeApi (rpc: RpcClient) {
 
 /** What computeApi returns. @example const api: ComputeApi = computeApi(rpc) */
 export type ComputeApi = ReturnType<typeof computeApi>
-
-/** Sleeps `ms`, rejecting with the signal's reason when aborted. @example await sleep(500, signal) */
-export async function sleep (ms: number, signal?: AbortSignal): Promise<void> {
-  signal?.throwIfAborted()
-  await new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => { clearTimeout(t); reject(signal!.reason) }
-    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve() }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
-}
 
 /**
  * Polls a job until `until(job)` holds; throws MarketError JOB_TIMEOUT after `timeoutMs`

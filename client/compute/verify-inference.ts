@@ -30,6 +30,7 @@ import { reexecuteLayer, verifyTrace, type VerifyCheck } from '../../protocol/co
 import { fileRoot } from '../../protocol/storage/root.js'
 import type { ChunkHasher } from '../../protocol/storage/hasher.js'
 import { AbortError } from '../../protocol/wire/errors.js'
+import { sleep } from '../../protocol/sleep.js'
 import type { ChainReader } from './chain-reader.js'
 
 /** A file's bytes by 0G root (0x + 64 hex), verified against it (the light node's fetchFile; see adapters.ts fileBytes). */
@@ -268,7 +269,7 @@ export async function verifyInference (result: unknown, options: VerifyInference
     const until = Date.now() + (options.resultWaitMs ?? 15_000)
     let record = await chain.job(d.jobId, { signal })
     while ((record === null || record.resultHeight === 0) && Date.now() < until) {
-      await abortableSleep(500, signal)
+      await sleep(500, signal)
       record = await chain.job(d.jobId, { signal })
     }
     return checkJobRecord(d, record, chain.chainId) // chainId read after the read: a lazy reader knows it by then
@@ -377,12 +378,3 @@ export async function verifyInference (result: unknown, options: VerifyInference
   return report(errorBound, subject)
 }
 
-/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
-async function abortableSleep (ms: number, signal?: AbortSignal): Promise<void> {
-  signal?.throwIfAborted()
-  await new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => { clearTimeout(t); reject(signal!.reason) }
-    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve() }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
-}

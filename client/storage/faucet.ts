@@ -3,6 +3,7 @@
  * devnet faucet (`POST {rpc}/faucet`) before it registers or stakes. Isomorphic: only `fetch`.
  */
 import { GlowmeshError } from '../../protocol/errors.js'
+import { sleep } from '../../protocol/sleep.js'
 
 /** The faucet refused or never funded the account. */
 export class FaucetError extends GlowmeshError {
@@ -19,15 +20,6 @@ export interface EnsureFundedOptions {
   /** Faucet requests before giving up (default 8; the devnet's faucets share a key and can race on its nonce). */
   attempts?: number
   log?: (line: string) => void
-}
-
-async function sleep (ms: number, signal?: AbortSignal): Promise<void> {
-  signal?.throwIfAborted()
-  await new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => { clearTimeout(t); reject(signal!.reason) }
-    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve() }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
 }
 
 /**

@@ -19,6 +19,7 @@ import type { KvReader } from '../ledger/state.js'
 import { ledgerKeys, Records } from '../ledger/records.js'
 import { classCounts, compareDistribution, DEFAULT_THRESHOLDS, disagreementVerdict, driftVerdict, selectForReexecution, selectionSeed, type MonitorThresholds } from './stats.js'
 import { loadRegisteredModel, reexecuteJob } from './reexec.js'
+import { sleep } from '../../protocol/sleep.js'
 import { monitorSnapshot, type MonitorSnapshot, type MonitorView } from './snapshot.js'
 
 export { MonitorError } from './reexec.js'
@@ -305,11 +306,3 @@ async function workerRecord (kv: KvReader, address: string): Promise<{ flagged: 
   return v === null ? null : decodeRecord('worker', v)
 }
 
-async function sleep (ms: number, signal: AbortSignal): Promise<void> {
-  signal.throwIfAborted()
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve() }, ms)
-    const onAbort = (): void => { clearTimeout(t); reject(signal.reason) }
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-}
