@@ -177,7 +177,16 @@ export function setupCompute (c: Ctx): () => Promise<void> {
     const postToResultMs = performance.now() - t0
     // the signed document: the page's own worker knows its file root; for another worker's answer,
     // rebuild it from the chain record (its signature is on chain) and the trace, as glowmesh infer does
-    const mine = (await c.api.computeStatus?.())?.jobs.find((j: { jobId: string }) => j.jobId === jobId)
+    // the chain can show the result before this page's worker loop has recorded its own row (its
+    // sendTx is still confirming): when the job is ours, wait for that row — it holds the document
+    // root, whose document tells the backend, which nothing on chain records
+    const ownRow = async (): Promise<{ documentRoot: string } | undefined> => (await c.api.computeStatus?.())?.jobs.find((j: { jobId: string }) => j.jobId === jobId)
+    let mine = await ownRow()
+    for (let waited = 0; mine === undefined && job.worker === key.address && waited < 30_000; waited += 250) {
+      await new Promise((resolve) => setTimeout(resolve, 250))
+      signal.throwIfAborted()
+      mine = await ownRow()
+    }
     // the job's chain record is read from state proven against headers this node verified: wait until it has verified past the result's block
     const gm = c.tab.node
     if (gm !== undefined && job.result !== null) await gm.node.waitForHeight(job.result.height + 2, { signal })

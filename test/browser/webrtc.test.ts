@@ -63,11 +63,12 @@ describe('browser light nodes over WebRTC', () => {
 
   it('two pages connect over WebRTC, sample from each other, fetch a file and its segments from each other, reject a corrupt segment', async () => {
     const pages: Page[] = []
+    const pageLog: string[] = []
     for (let i = 0; i < 2; i++) {
       const context = await harness!.newContext()
       const page = await context.newPage()
       page.on('pageerror', (e) => { console.log(`page ${i} error: ${e.message}`) })
-      if (process.env.GM_DEBUG === '1') page.on('console', (m) => { if (m.text().includes('dial') || m.text().includes('webrtc')) console.log(`page ${i}: ${m.text().slice(0, 300)}`) })
+      page.on('console', (m) => { if (m.text().includes('dial') || m.text().includes('webrtc')) { pageLog.push(`page ${i}: ${m.text().slice(0, 300)}`); if (pageLog.length > 200) pageLog.shift() } })
       await page.goto(url)
       pages.push(page)
     }
@@ -104,17 +105,25 @@ describe('browser light nodes over WebRTC', () => {
     // timed dials through the relay (signalling over the circuit, data on the direct connection): the
     // page with the smaller peer id dials (browser-peers.ts); hang up 4 more times and let discovery redial
     const [dialer, listenerId] = a < b ? [A, b] : [B, a]
+    const bothConnected = async (): Promise<boolean> =>
+      (await peerInfo(A)).some(r => r.peerId === b && r.transport === 'webrtc' && !r.limited) &&
+      (await peerInfo(B)).some(r => r.peerId === a && r.transport === 'webrtc' && !r.limited)
+    const dialsOf = async (): Promise<Array<{ peerId: string, ms: number, ok: boolean }>> => await dialer.evaluate(() => (window as any).glowmesh.transport.browserDials())
     for (let i = 0; i < 4; i++) {
-      const before: number = await dialer.evaluate(() => (window as any).glowmesh.transport.browserDials().length)
+      const before = (await dialsOf()).length
       await dialer.evaluate(async (peer) => { await (window as any).probe.hangUp(peer) }, listenerId)
-      await until('discovery redials the peer', async () => (await dialer.evaluate(() => (window as any).glowmesh.transport.browserDials().length)) > before, 30_000)
+      // each hang-up waits for the redial AND both sides' view of the new connection (on a loaded
+      // 2-core CI box a dial can fail and be retried on the next announce; hanging up again while
+      // the listener is still finishing its half made the last round flaky)
+      await until(`discovery redials the peer and both pages see the new connection (round ${i + 1})`, async () =>
+        (await dialsOf()).slice(before).some(d => d.ok && d.peerId === listenerId) && await bothConnected(), 60_000)
+        .catch(async (err) => { console.log(`dials ${JSON.stringify(await dialsOf())}\nA ${JSON.stringify(await peerInfo(A))}\nB ${JSON.stringify(await peerInfo(B))}\n${pageLog.slice(-40).join('\n')}`); throw err })
     }
-    const dials: Array<{ peerId: string, ms: number, ok: boolean }> = await dialer.evaluate(() => (window as any).glowmesh.transport.browserDials())
+    const dials = await dialsOf()
     const setups = dials.filter(d => d.ok && d.peerId === listenerId).map(d => d.ms)
-    expect(setups.length).toBeGreaterThanOrEqual(3)
+    expect(setups.length).toBeGreaterThanOrEqual(4)
     const sorted = [...setups].sort((x, y) => x - y)
-    console.log(`[bench] browser↔browser WebRTC setup via relay: ${setups.join(', ')} ms (median ${sorted[Math.floor((sorted.length - 1) / 2)]} ms; dial of <relay>/p2p-circuit/webrtc/p2p/<peer> → direct connection, Chromium, loopback, 2-core VM)`)
-    await until('A ↔ B connected again', async () => (await peerInfo(A)).some(r => r.peerId === b && r.transport === 'webrtc' && !r.limited) && (await peerInfo(B)).some(r => r.peerId === a && r.transport === 'webrtc' && !r.limited), 30_000)
+    console.log(`[bench] browser↔browser WebRTC setup via relay: ${setups.join(', ')} ms (median ${sorted[Math.floor((sorted.length - 1) / 2)]} ms; ${dials.filter(d => !d.ok).length} failed dial(s); dial of <relay>/p2p-circuit/webrtc/p2p/<peer> → direct connection, Chromium, loopback, 2-core VM)`)
 
     // a DA blob: A samples it; then B asks A only for columns A verified, and verifies them
     const blobPath = join(devnet!.home, 'webrtc-blob.bin')
