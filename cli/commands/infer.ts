@@ -13,8 +13,8 @@ import { createCometRpc, type CometRpc } from '../../fullnode/engine/rpc-client.
 import { ensureFunded } from '../../client/storage/faucet.js'
 import { defaultModelPath, heldOutDigit, HELD_OUT_SIZE, referenceDistribution } from '../compute/mnist.js'
 import { ensureModelRegistered } from '../compute/publish.js'
-import { computeApi, jobIdOf, MarketError, sendTx, waitForJob } from '../compute/market.js'
-import { fetchResultDocument } from '../compute/result-doc.js'
+import { computeApi, jobIdOf, MarketError, sendTx, waitForJob } from '../../client/compute/market.js'
+import { fetchResultDocument } from '../../client/compute/result-doc.js'
 
 /**
  * The requester's key: `--name KEY` from `<home>/keys/`, else `<home>/requester/key.json`

@@ -10,7 +10,7 @@ import { fromHex, toHex } from '../../protocol/bytes.js'
 import { RpcError, type RpcClient } from '../../fullnode/rpc/client.js'
 import { TxFailedError } from '../../fullnode/rpc/wallet.js'
 import { nodeSha256 } from '../../fullnode/store/cid-check.js'
-import { MarketError, sendTx, sleep } from './market.js'
+import { MarketError, sendTx, sleep } from '../../client/compute/market.js'
 
 /** A stored file's identity. */
 export interface StoredBlob { root: string, cid: string, size: number }

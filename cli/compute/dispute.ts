@@ -1,58 +1,16 @@
 /**
- * Disputes from the client side: the evidence of `compute.job.dispute` for one layer (the layer's
- * bytes with its proof against the model's layersRoot, the layer's input entry and the claimed
- * entry with proofs against the trace commitment), finding the first layer that re-executes
- * differently, and sending the dispute. Also what the alignment monitor calls.
+ * `glowmesh dispute`: fetch a job's model and trace, find the first layer that re-executes
+ * differently and send `compute.job.dispute` with its evidence (protocol/compute/dispute.ts).
  */
 import type { Ed25519Key } from '../../protocol/chain/index.js'
-import type { ComputeJobDisputeBody } from '../../protocol/chain/compute.js'
-import { encodeLayer, runLayer, type Model } from '../../protocol/compute/index.js'
-import { encodeTraceEntry, modelLayerProof, traceEntry, traceProof, type Trace } from '../../protocol/compute/trace.js'
+import { disputeEvidence, firstWrongLayer } from '../../protocol/compute/dispute.js'
 import { base64ToBytes } from '../../protocol/chain/index.js'
 import { decodeTrace, checkTraceShape } from '../../protocol/compute/trace.js'
 import { decodeModel } from '../../protocol/compute/index.js'
 import { fromHex } from '../../protocol/bytes.js'
-import { InvalidInputError } from '../../protocol/errors.js'
 import type { RpcClient } from '../../fullnode/rpc/client.js'
 import { fetchBytes } from './blobs.js'
-import { computeApi, MarketError, sendTx, type JobView } from './market.js'
-
-/**
- * The body of `compute.job.dispute` against layer `layer` of a job's trace.
- * @example const body = disputeEvidence({ jobId, model, trace, layer: 1 })
- */
-export function disputeEvidence (o: { jobId: Uint8Array, model: Model, trace: Trace, layer: number }): ComputeJobDisputeBody {
-  const { model, trace, layer } = o
-  if (!Number.isInteger(layer) || layer < 0 || layer >= model.layers.length) throw new InvalidInputError(`dispute: no layer ${layer} (the model has ${model.layers.length})`)
-  const before = layer === 0 ? undefined : layer - 1
-  return {
-    jobId: o.jobId,
-    layer,
-    layerBytes: encodeLayer(model.layers[layer]),
-    layerProof: modelLayerProof(model, layer).aunts,
-    inputEntry: before === undefined ? new Uint8Array() : encodeTraceEntry(traceEntry(trace, before)),
-    inputProof: before === undefined ? [] : traceProof(trace, before).aunts,
-    claimedEntry: encodeTraceEntry(traceEntry(trace, layer)),
-    claimedProof: traceProof(trace, layer).aunts
-  }
-}
-
-/**
- * The first layer whose committed accumulators or outputs differ from re-executing it on its
- * committed input (layer 0: the job input), or undefined when every layer is right.
- * @example const bad = firstWrongLayer(model, input, trace) // 1
- */
-export function firstWrongLayer (model: Model, input: Int8Array, trace: Trace): number | undefined {
-  checkTraceShape(trace, model, trace.batch)
-  let X = input
-  for (let l = 0; l < model.layers.length; l++) {
-    const want = runLayer(model.layers[l], X, trace.batch)
-    const got = trace.layers[l]
-    for (let i = 0; i < want.acc.length; i++) if (want.acc[i] !== got.acc[i] || want.out[i] !== got.out[i]) return l
-    X = got.out
-  }
-  return undefined
-}
+import { computeApi, MarketError, sendTx, type JobView } from '../../client/compute/market.js'
 
 /** What disputeJob resolves to. */
 export interface DisputeReport { jobId: string, layer: number, txHash: string, height: number, status: string }

@@ -11,7 +11,7 @@ import { TxFailedError } from '../../fullnode/rpc/wallet.js'
 import type { RpcClient } from '../../fullnode/rpc/client.js'
 import { cidToSubmission, parseCid } from '../../protocol/cid/index.js'
 import { storeBytes } from './blobs.js'
-import { computeApi, sendTx, type ModelView } from './market.js'
+import { computeApi, sendTx, type ModelView } from '../../client/compute/market.js'
 
 /** What ensureModelRegistered resolves to. */
 export interface RegisteredModel {

@@ -16,7 +16,7 @@ import { fromHex, toHex } from '../../protocol/bytes.js'
 import { createRpcClient, RpcError, type RpcClient } from '../../fullnode/rpc/client.js'
 import { TxFailedError } from '../../fullnode/rpc/wallet.js'
 import { ensureFunded } from '../storage/faucet.js'
-import { computeApi, MarketError, modelCid, sendTx, sleep, type JobView } from '../../cli/compute/market.js'
+import { computeApi, MarketError, modelCid, sendTx, sleep, type JobView } from './market.js'
 
 /** What a run gives back: the model's trace, and where it ran (the document's `backend`). */
 export type WorkerRun = ModelRun & { backend: 'webgpu' | 'cpu' }

@@ -6,7 +6,7 @@
 import { createRpcClient } from '../rpc/client.js'
 import type { FlowStore } from '../store/index.js'
 import type { GlowmeshApp } from '../app/app.js'
-import { fetchBytes } from '../../cli/compute/blobs.js'
+import { fetchVerifiedFile as fetchBytes } from '../../client/compute/worker-loop.js'
 import { startMonitor, type Monitor, type MonitorOptions } from './monitor.js'
 
 export { startMonitor, MonitorError, type Monitor, type MonitorOptions, type MonitorComponents, type MonitorSnapshot } from './monitor.js'

@@ -8,7 +8,7 @@ import { argmaxRows, checkTraceShape, decodeModel, decodeTrace, modelLayersRoot,
 import type { JobRecord, ModelRecord } from '../../protocol/chain/compute.js'
 import { equalBytes, toHex } from '../../protocol/bytes.js'
 import { GlowmeshError } from '../../protocol/errors.js'
-import { firstWrongLayer } from '../../cli/compute/dispute.js'
+import { firstWrongLayer } from '../../protocol/compute/dispute.js'
 
 /** The monitor could not do its part (a file it needs is missing or not what the chain registered). */
 export class MonitorError extends GlowmeshError {

@@ -7,8 +7,8 @@ import { JobState, type JobRecord, type ModelRecord } from '../../protocol/chain
 import { encodeBody, decodeBody } from '../../protocol/chain/bodies.js'
 import { judgeDispute } from '../../fullnode/ledger/compute.js'
 import { dishonestRun, openEngine } from '../../cli/compute/engine.js'
-import { disputeEvidence, firstWrongLayer } from '../../cli/compute/dispute.js'
-import { jobIdOf, modelCid } from '../../cli/compute/market.js'
+import { disputeEvidence, firstWrongLayer } from '../../protocol/compute/dispute.js'
+import { jobIdOf, modelCid } from '../../client/compute/market.js'
 import { identify } from '../../cli/compute/blobs.js'
 import { randomInput, randomModel } from './compute-fixtures.js'
 

@@ -17,7 +17,7 @@ import { decodeModel, runModel } from '../../../protocol/compute/index.js'
 import { parseInferenceResult, verifyInferenceSignature, type InferenceResult } from '../../../protocol/compute/result.js'
 import { keyFromFile } from '../../../protocol/chain/index.js'
 import { defaultModelPath, heldOutDigit } from '../../../cli/compute/mnist.js'
-import { computeApi, type JobView } from '../../../cli/compute/market.js'
+import { computeApi, type JobView } from '../../../client/compute/market.js'
 
 const CHALLENGE_BLOCKS = 75
 

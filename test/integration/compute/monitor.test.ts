@@ -22,7 +22,7 @@ import { decodeModel, runModel, type Model } from '../../../protocol/compute/ind
 import { ensureFunded } from '../../../client/storage/faucet.js'
 import { defaultModelPath, heldOutDigit, HELD_OUT_SIZE, referenceDistribution } from '../../../cli/compute/mnist.js'
 import { ensureModelRegistered } from '../../../cli/compute/publish.js'
-import { computeApi, sendTx } from '../../../cli/compute/market.js'
+import { computeApi, sendTx } from '../../../client/compute/market.js'
 import { runWorker } from '../../../cli/compute/worker-loop.js'
 import { openEngine, type Engine } from '../../../cli/compute/engine.js'
 import type { NodeMonitorOptions } from '../../../fullnode/compute/index.js'

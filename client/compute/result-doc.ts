@@ -17,7 +17,7 @@ import { fromHex, toHex } from '../../protocol/bytes.js'
 import type { RpcClient } from '../../fullnode/rpc/client.js'
 import type { CometRpc } from '../../fullnode/engine/rpc-client.js'
 // the isomorphic verified fetch (not ./blobs.js, which needs node:crypto): the dashboard rebuilds documents with this file too
-import { fetchVerifiedFile as fetchBytes } from '../../client/compute/worker-loop.js'
+import { fetchVerifiedFile as fetchBytes } from './worker-loop.js'
 import { MarketError, modelCid, type JobView, type ModelView } from './market.js'
 
 /** What fetchResultDocument resolves to. */
