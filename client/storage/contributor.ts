@@ -23,6 +23,7 @@ import { decodeSectorCommitment, encodeSectorCommitment, encodeSealingProof } fr
 import { answerToWire, challengeFromWire } from '../../protocol/pora/wire.js'
 import { ChallengeStatus, type Challenge as WireChallenge, type ChallengeAnswer } from '../../protocol/wire/index.js'
 import type { ChallengeEvent, LightStore, LightTransport, PeerRef, WaitOptions } from '../types.js'
+import { sleep } from '../../protocol/sleep.js'
 
 const SEGMENT_CHUNKS = 1024
 const SEGMENT_BYTES = SEGMENT_CHUNKS * CHUNK_SIZE
@@ -456,12 +457,4 @@ function concat (parts: Uint8Array[]): Uint8Array {
   let o = 0
   for (const p of parts) { out.set(p, o); o += p.length }
   return out
-}
-
-async function sleep (ms: number, signal?: AbortSignal): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => { clearTimeout(t); reject(signal!.reason) }
-    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve() }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
 }

@@ -9,6 +9,7 @@ import { fromHex, toHex } from '../../protocol/bytes.js'
 import type { AcceptedHeader, LightTransport, PeerRef, WaitOptions } from '../types.js'
 import { createVerifiedQuery, UnverifiedStateError } from './verified-query.js'
 import type { StorageHost } from './contributor.js'
+import { sleep } from '../../protocol/sleep.js'
 
 /** What verified access needs from the light node. */
 export interface VerifiedAccessNode {
@@ -22,12 +23,6 @@ export interface VerifiedAccessOptions {
   node: VerifiedAccessNode
   /** One peer's unverified proven-state answer (e.g. fullnode/pora/state-service.ts requestProvenState). */
   fetchState: (peer: PeerRef, path: string, options?: WaitOptions) => Promise<{ height: number, value: Uint8Array, proof: Uint8Array }>
-}
-
-async function sleep (ms: number, signal?: AbortSignal): Promise<void> {
-  signal?.throwIfAborted()
-  await new Promise((resolve) => setTimeout(resolve, ms))
-  signal?.throwIfAborted()
 }
 
 /**

@@ -165,7 +165,7 @@ export function startChallenger (c: ChallengerComponents, options: ChallengerOpt
       const tx = encodeTx(signTx({ chainId: c.chainId, nonce: nextNonce, fee: c.minFee, kind: 'pora.receipt', body: encodeBody('pora.receipt', { receipt: encodeReceipt(rc) }) }, c.secretKey))
       const res = await c.submitTx(tx, { signal })
       if (res.code === 0) { nextNonce++; continue }
-      if (/nonce/i.test(res.log)) { nextNonce = (await new Records(c.state().reader).account(address)).nonce; queue.unshift(rc); await sleep(300, signal); continue }
+      if (/nonce/i.test(res.log)) { nextNonce = (await new Records(c.state().reader).account(address)).nonce; queue.unshift(rc); await pause(300, signal); continue }
       log(`pora: receipt refused (${res.code}): ${res.log}`)
     }
   }
@@ -232,7 +232,8 @@ export function startChallenger (c: ChallengerComponents, options: ChallengerOpt
   }
 }
 
-async function sleep (ms: number, signal: AbortSignal): Promise<void> {
+// Unlike protocol/sleep.ts this ends quietly on an abort: the receipt loop checks the signal itself and stops.
+async function pause (ms: number, signal: AbortSignal): Promise<void> {
   await new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms)
     signal.addEventListener('abort', () => { clearTimeout(t); resolve() }, { once: true })
