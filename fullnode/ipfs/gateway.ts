@@ -158,7 +158,8 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     if ((req.url ?? '').length > limits.maxUrlLength) throw new GatewayError(414, 'IPFS_URL_TOO_LONG', `URLs are at most ${limits.maxUrlLength} characters`)
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new GatewayError(405, 'METHOD_NOT_ALLOWED', `${req.method ?? ''} not allowed: the gateway is read-only (GET, HEAD)`, { allow: 'GET, HEAD, OPTIONS' })
     if (!limiter.take(ip, 'gateway', limits.perIp)) throw new GatewayError(429, 'RATE_LIMITED', `more than ${limits.perIp.perSecond} requests/s from ${ip}`, { 'retry-after': '1' })
-    const url = new URL(req.url ?? '/', 'http://gateway')
+    let url: URL
+    try { url = new URL(req.url ?? '/', 'http://gateway') } catch { throw new GatewayError(400, 'BAD_URL', 'malformed request URL') }
     const parts = url.pathname.split('/').filter(Boolean)
     if (parts[0] !== 'ipfs' || parts.length < 2) throw new GatewayError(404, 'NOT_FOUND', `no route for ${url.pathname.slice(0, 80)}; use /ipfs/{cid}`)
     if (parts.length > 2) throw new GatewayError(400, 'IPFS_PATH_UNSUPPORTED', 'glowmesh files are single UnixFS files: no paths inside them')

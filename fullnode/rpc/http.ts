@@ -35,7 +35,9 @@ export class Router {
   async handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
     setCors(res)
     if (req.method === 'OPTIONS') { res.writeHead(204).end(); return }
-    const url = new URL(req.url ?? '/', 'http://localhost')
+    // `GET //` or `/\\` is no URL relative to a base (empty host): a 400, not a rejected promise that kills the node
+    let url: URL
+    try { url = new URL(req.url ?? '/', 'http://localhost') } catch { sendError(res, new HttpError(400, 'BAD_URL', `malformed request URL '${(req.url ?? '').slice(0, 60)}'`)); return }
     const parts = url.pathname.split('/').filter(Boolean).map((p) => { try { return decodeURIComponent(p) } catch { return p } })
     let methodMismatch = false
     for (const route of this.routes) {

@@ -63,7 +63,8 @@ export function validateCommitBasic (commit: Commit): void {
   if (commit.height >= 1n) {
     if (isZeroBlockId(commit.blockId)) throw new InvalidCommitError('commit: cannot be for a nil block')
     if (commit.signatures.length === 0) throw new InvalidCommitError('commit: no signatures')
-    commit.signatures.forEach(validateCommitSig)
+    // an index loop, not forEach: forEach skips the holes of a sparse array, which would reach the verifier as undefined
+    for (let i = 0; i < commit.signatures.length; i++) validateCommitSig(commit.signatures[i], i)
   }
 }
 

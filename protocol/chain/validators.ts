@@ -67,7 +67,9 @@ export function totalVotingPower (vals: readonly Validator[]): bigint {
 export function validateValidatorSet (vals: readonly Validator[]): void {
   if (!Array.isArray(vals) || vals.length === 0) throw new InvalidValidatorSetError('validator set is empty')
   const seen = new Set<string>()
-  vals.forEach((v, i) => {
+  // an index loop, not forEach: forEach skips the holes of a sparse array
+  for (let i = 0; i < vals.length; i++) {
+    const v = vals[i]
     if (v === null || typeof v !== 'object') throw new InvalidValidatorSetError(`validator #${i}: missing`)
     if (!(v.pubKey instanceof Uint8Array) || v.pubKey.length !== 32) throw new InvalidValidatorSetError(`validator #${i}: expected a 32-byte ed25519 key`)
     if (!(v.address instanceof Uint8Array) || !equalBytes(v.address, validatorAddress(v.pubKey))) {
@@ -77,6 +79,6 @@ export function validateValidatorSet (vals: readonly Validator[]): void {
     const key = toHex(v.address)
     if (seen.has(key)) throw new InvalidValidatorSetError(`duplicate validator ${key}`)
     seen.add(key)
-  })
+  }
   totalVotingPower(vals)
 }

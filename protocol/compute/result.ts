@@ -122,12 +122,14 @@ export function parseInferenceResult (json: string | unknown): InferenceResult {
   const predictions = o.predictions
   if (!Array.isArray(predictions) || predictions.length !== batch) fail(`result.output.predictions: expected ${batch} values`)
   let width = -1
-  o.logits.forEach((row: unknown, k) => {
+  // index loops, not forEach: forEach skips the holes of a sparse array (a structured-cloned object may have them)
+  for (let k = 0; k < o.logits.length; k++) {
+    const row: unknown = o.logits[k]
     if (!Array.isArray(row) || row.length < 1 || (width !== -1 && row.length !== width)) fail(`result.output.logits[${k}]: expected a row like the others`)
     width = row.length
-    row.forEach((x, j) => int(x, `result.output.logits[${k}][${j}]`, -(2 ** 31), 2 ** 31 - 1))
+    for (let j = 0; j < row.length; j++) int(row[j], `result.output.logits[${k}][${j}]`, -(2 ** 31), 2 ** 31 - 1)
     int(predictions[k], `result.output.predictions[${k}]`, 0, width - 1)
-  })
+  }
   const t = obj(d.trace, 'result.trace', ['root', 'commitment', 'layers'])
   hex(t.root, 'result.trace.root', 32)
   hex(t.commitment, 'result.trace.commitment', 32)

@@ -285,6 +285,10 @@ export function decodeMerkleProof (bytes: Uint8Array): MerkleProof {
   const count = bytes[40]
   if (count > MAX_MERKLE_AUNTS || bytes.length !== 41 + 32 * count) throw new InvalidInputError(`merkle proof: ${bytes.length} bytes do not hold ${count} aunts`)
   const aunts: Uint8Array[] = []
+  const total = v.getUint32(0, true)
+  const index = v.getUint32(4, true)
+  // what encodeMerkleProof refuses to write is malformed here too (else a dispute carries a proof no encoder made)
+  if (total < 1 || index >= total) throw new InvalidInputError(`merkle proof: index ${index} of ${total} leaves`)
   for (let i = 0; i < count; i++) aunts.push(bytes.slice(41 + 32 * i, 73 + 32 * i))
-  return { total: v.getUint32(0, true), index: v.getUint32(4, true), leafHash: bytes.slice(8, 40), aunts }
+  return { total, index, leafHash: bytes.slice(8, 40), aunts }
 }

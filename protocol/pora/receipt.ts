@@ -112,6 +112,8 @@ export function decodeReceipt (bytes: Uint8Array): Receipt {
   const challengeId = rd.raw(32); const nodeId = rd.raw(32); const answerHash = rd.raw(32)
   const latencyMs = rd.u32(); const deadlineMs = rd.u32(); const v = rd.u8()
   if (v >= VERDICTS.length) throw new MalformedPoraMessageError(`receipt: unknown verdict ${v}`)
+  // what encodeReceipt refuses to write is malformed here too
+  if (deadlineMs < 1) throw new MalformedPoraMessageError('receipt: zero deadline')
   const challenger = rd.raw(32); const signature = rd.raw(64)
   rd.end()
   return { challengeId, nodeId, answerHash, latencyMs, deadlineMs, verdict: VERDICTS[v], challenger, signature }
