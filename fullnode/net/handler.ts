@@ -38,11 +38,16 @@ export function defineHandler<P extends ProtocolId> (h: ProtocolHandler<P>): Pro
   return Object.freeze(h)
 }
 
-/** Maps a service error to a refusal by its `code` (NOT_FOUND, PRUNED, TOMBSTONED). @example refusalOf(new PrunedError('…')) // 'PRUNED' */
+/**
+ * Maps a service error to a refusal by its `code`: NOT_FOUND, TOMBSTONED and the flow store's
+ * "not held here" codes (UNKNOWN_FILE, SEGMENT_MISSING — a file still being uploaded or mirrored —
+ * FILE_TOMBSTONED) → NOT_FOUND; PRUNED, FILE_PRUNED → PRUNED.
+ * @example refusalOf(new PrunedError('…')) // 'PRUNED'
+ */
 export function refusalOf (err: unknown): Refusal {
   const code = (err as { code?: unknown } | null)?.code
-  if (code === 'NOT_FOUND' || code === 'TOMBSTONED') return 'NOT_FOUND'
-  if (code === 'PRUNED') return 'PRUNED'
+  if (code === 'NOT_FOUND' || code === 'TOMBSTONED' || code === 'UNKNOWN_FILE' || code === 'SEGMENT_MISSING' || code === 'FILE_TOMBSTONED') return 'NOT_FOUND'
+  if (code === 'PRUNED' || code === 'FILE_PRUNED') return 'PRUNED'
   if (code === 'INVALID_INPUT' || code === 'BAD_REQUEST') return 'BAD_REQUEST'
   return 'INTERNAL'
 }

@@ -235,8 +235,9 @@ export function startChallenger (c: ChallengerComponents, options: ChallengerOpt
 // Unlike protocol/sleep.ts this ends quietly on an abort: the receipt loop checks the signal itself and stops.
 async function pause (ms: number, signal: AbortSignal): Promise<void> {
   await new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms)
-    signal.addEventListener('abort', () => { clearTimeout(t); resolve() }, { once: true })
+    const t = setTimeout(done, ms)
+    function done (): void { clearTimeout(t); signal.removeEventListener('abort', done); resolve() }
+    signal.addEventListener('abort', done, { once: true })
   })
 }
 

@@ -7,6 +7,8 @@ import { encodeTx, signTx, txHash, type Ed25519Key } from '../../protocol/chain/
 import { encodeBody, type LedgerTxKind } from '../../protocol/chain/bodies.js'
 import { GlowmeshError } from '../../protocol/errors.js'
 import { toHex } from '../../protocol/bytes.js'
+// removes its abort listener after each wait (a local copy left one per poll on a long-lived signal)
+import { sleep } from '../../protocol/sleep.js'
 import type { RpcClient } from './client.js'
 
 /** A transaction the chain refused (CheckTx) or executed with a failure code. */
@@ -22,11 +24,6 @@ export interface Wallet {
   /** Signs `kind`/`body` with the next nonce, submits it and waits until a block commits it. */
   send: (kind: LedgerTxKind, body: any, options?: { fee?: bigint, signal?: AbortSignal, timeoutMs?: number }) => Promise<SentTx>
 }
-
-const sleep = async (ms: number, signal?: AbortSignal): Promise<void> => await new Promise((resolve, reject) => {
-  const t = setTimeout(resolve, ms)
-  signal?.addEventListener('abort', () => { clearTimeout(t); reject(signal.reason) }, { once: true })
-})
 
 /**
  * Waits until the transaction with `hash` is in a committed block.

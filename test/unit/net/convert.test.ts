@@ -11,6 +11,7 @@ import {
 } from '../../../fullnode/net/index.js'
 import { keyToFile, generateKey } from '../../../protocol/chain/index.js'
 import { makeTestChain } from '../chain/fixtures.js'
+import { FilePrunedError, FileTombstonedError, SegmentMissingError, UnknownFileError } from '../../../fullnode/store/errors.js'
 
 describe('light blocks chain ⇄ wire', () => {
   // validator 1 never signs height 3: absent signatures must survive the round trip
@@ -51,6 +52,11 @@ describe('helpers', () => {
     expect(refusalOf(new NotFoundError('x'))).toBe('NOT_FOUND')
     expect(refusalOf(new TombstonedError('x'))).toBe('NOT_FOUND')
     expect(refusalOf(new PrunedError('x'))).toBe('PRUNED')
+    // the flow store's own errors: a segment not (yet) held is NOT_FOUND, not an internal failure
+    expect(refusalOf(new SegmentMissingError(new Uint8Array(32), 3))).toBe('NOT_FOUND')
+    expect(refusalOf(new UnknownFileError('0x00'))).toBe('NOT_FOUND')
+    expect(refusalOf(new FileTombstonedError(new Uint8Array(32), 'CID mismatch'))).toBe('NOT_FOUND')
+    expect(refusalOf(new FilePrunedError(new Uint8Array(32)))).toBe('PRUNED')
     expect(refusalOf(new Error('disk on fire'))).toBe('INTERNAL')
     expect(refusalOf(undefined)).toBe('INTERNAL')
     expect(new RemoteError('INTERNAL', 'x')).toMatchObject({ name: 'RemoteError', code: 'REMOTE_ERROR', status: 'INTERNAL' })
