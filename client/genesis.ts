@@ -17,6 +17,8 @@ export interface PinnedGenesis {
   validators: Validator[]
   /** validatorSetHash(validators): header 1's validatorsHash must equal it. */
   validatorsHash: Uint8Array
+  /** The chain's DA sampling window in blocks (genesis `params.daWindowBlocks`), when the genesis sets one. */
+  daWindowBlocks?: number
 }
 
 /**
@@ -43,5 +45,6 @@ export function pinGenesis (genesis: { bytes: Uint8Array, hash: string }): Pinne
     if (!Number.isSafeInteger(v.power) || v.power <= 0) throw new InvalidGenesisError(`genesis: validator ${i} power must be a positive integer`)
     return { address: validatorAddress(pubKey), pubKey, votingPower: BigInt(v.power) }
   }))
-  return { chainId: doc.chainId, hash: toHex(got), validators, validatorsHash: validatorSetHash(validators) }
+  const window = doc.params?.daWindowBlocks
+  return { chainId: doc.chainId, hash: toHex(got), validators, validatorsHash: validatorSetHash(validators), ...(Number.isSafeInteger(window) && window > 0 ? { daWindowBlocks: window } : {}) }
 }

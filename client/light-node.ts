@@ -187,7 +187,8 @@ export function createLightNode (options: LightNodeOptions): LightNode {
         sampleAttempts: options.sampleAttempts ?? 3,
         retryDelayMs: options.retryDelayMs ?? 500,
         requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
-        concurrency: options.sampleConcurrency ?? 2
+        concurrency: options.sampleConcurrency ?? 2,
+        windowBlocks: genesis.daWindowBlocks // the chain's DA window: older heights can't be sampled (sampler.ts)
       }
       queries = createQueries({ transport, kzg, peers, emitter, debug, nodeId, cells: options.cells, log, chainId: genesis.chainId, trusted: () => sync?.trusted, waitForHeight: async (h, o) => { await node.waitForHeight(h, o) } }, {
         trustingPeriodMs: options.trustingPeriodMs ?? DEFAULT_TRUSTING_PERIOD_MS,
@@ -271,7 +272,7 @@ export function createLightNode (options: LightNodeOptions): LightNode {
       if (sampler === undefined || state === 'stopped') throw new LightNodeStateError(`sampleFrom on a ${state} light node`)
       return await sampler.sampleFrom(peer, BigInt(height), columns, o?.signal === undefined ? signal : AbortSignal.any([signal, o.signal]))
     },
-    samplingStats: () => ({ ...(sampler?.stats ?? { sampledBlocks: 0, emptyBlocks: 0, unavailableBlocks: 0, lastConfidence: 0, lastSampledHeight: 0 }), backlog: sampler?.backlog ?? 0 }),
+    samplingStats: () => ({ ...(sampler?.stats ?? { sampledBlocks: 0, emptyBlocks: 0, unavailableBlocks: 0, expiredBlocks: 0, lastConfidence: 0, lastSampledHeight: 0 }), backlog: sampler?.backlog ?? 0 }),
 
     async waitForHeight (height, o = {}) {
       while (verifiedHeight() < height) {

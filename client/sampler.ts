@@ -31,6 +31,12 @@ export interface SamplerOptions {
   requestTimeoutMs: number
   /** Blocks sampled at once. */
   concurrency: number
+  /**
+   * The sampling window: queued heights this far behind the newest header are dropped (full nodes
+   * no longer hold their cells: DESIGN §3) and counted in `expiredBlocks`, never reported
+   * unavailable; so the queue is bounded. Default: unbounded (genesis `daWindowBlocks` in createLightNode).
+   */
+  windowBlocks?: number
 }
 
 /** Components the sampler uses. */
@@ -51,6 +57,8 @@ export interface SamplerStats {
   sampledBlocks: number
   emptyBlocks: number
   unavailableBlocks: number
+  /** Queued heights dropped unsampled because they left the sampling window. */
+  expiredBlocks: number
   lastConfidence: number
   lastSampledHeight: number
 }
@@ -75,7 +83,8 @@ const sleep = async (ms: number, signal: AbortSignal): Promise<void> => {
  * @example const s = new Sampler(components, options); s.enqueue(header); s.run(signal)
  */
 export class Sampler {
-  readonly stats: SamplerStats = { sampledBlocks: 0, emptyBlocks: 0, unavailableBlocks: 0, lastConfidence: 0, lastSampledHeight: 0 }
+  readonly stats: SamplerStats = { sampledBlocks: 0, emptyBlocks: 0, unavailableBlocks: 0, expiredBlocks: 0, lastConfidence: 0, lastSampledHeight: 0 }
+  private newest = 0n
   private readonly pending = new Map<bigint, Header>()
   /** Recently verified headers (bounded) for sampleFrom. */
   private readonly recent = new Map<bigint, Header>()
@@ -90,6 +99,11 @@ export class Sampler {
     this.recent.set(header.height, header)
     if (this.recent.size > 2048) this.recent.delete(this.recent.keys().next().value!)
     this.pending.set(header.height, header)
+    if (header.height > this.newest) this.newest = header.height
+    const w = this.o.windowBlocks
+    if (w !== undefined && this.newest > BigInt(w)) {
+      for (const h of this.pending.keys()) if (h <= this.newest - BigInt(w)) { this.pending.delete(h); this.stats.expiredBlocks++ }
+    }
     this.wake?.()
   }
 

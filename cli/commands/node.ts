@@ -7,6 +7,7 @@ import { parseGenesis } from '../../fullnode/genesis.js'
 import type { NodeConfig } from '../../fullnode/config.js'
 import { devnetPorts } from '../../fullnode/devnet.js'
 import { generateKey, keyToFile } from '../../protocol/chain/index.js'
+import { stateSyncSetup } from '../state-sync.js'
 
 /** `glowmesh node`: runs the full node whose folder is the home (config.json, key.json, genesis). */
 export const nodeCommand: Command = {
@@ -43,7 +44,9 @@ async function exists (p: string): Promise<boolean> { try { await access(p); ret
 export const initCommand: Command = {
   path: ['init'],
   summary: "make a node's home from a genesis file: config.json, key.json, genesis.json",
-  usage: 'glowmesh init --genesis FILE [--moniker NAME] [--base-port N] [--host IP] [--key FILE] [--peer PUBKEY@HOST:P2PPORT]… [--libp2p-peer MULTIADDR]… [--home DIR]',
+  usage: 'glowmesh init --genesis FILE [--moniker NAME] [--base-port N] [--host IP] [--key FILE] [--peer PUBKEY@HOST:P2PPORT]… [--libp2p-peer MULTIADDR]… [--snapshot-interval N] [--state-sync RPC1,RPC2 [--trust-height H --trust-hash HEX] [--trust-period 7d] [--discovery-time 15s]] [--home DIR]\n' +
+    '  --snapshot-interval N  take a state-sync snapshot every N heights (default 100; 0 = none)\n' +
+    '  --state-sync RPC1,RPC2 join a running chain from a snapshot (CometBFT RPC addresses); without --trust-height/--trust-hash, RPC1\'s latest commit is the trust (printed)',
   async run (argv, io) {
     const { home, rest } = takeHome(argv)
     // --peer / --libp2p-peer may repeat: collect them before the flag parser.
@@ -55,7 +58,7 @@ export const initCommand: Command = {
       else if (rest[i] === '--libp2p-peer') libp2p.push(rest[++i] ?? '')
       else others.push(rest[i])
     }
-    const { flags } = parseFlags(others, ['genesis', 'moniker', 'base-port', 'host', 'key', 'block-time'])
+    const { flags } = parseFlags(others, ['genesis', 'moniker', 'base-port', 'host', 'key', 'block-time', 'snapshot-interval', 'state-sync', 'trust-height', 'trust-hash', 'trust-period', 'discovery-time'])
     if (typeof flags.genesis !== 'string') throw new UsageError('--genesis FILE is required')
     if (await exists(join(home, 'config.json'))) throw new UsageError(`${home} already holds a node (config.json exists)`)
     const genesis = parseGenesis(await readFile(flags.genesis))
@@ -77,6 +80,18 @@ export const initCommand: Command = {
       blockTimeMs: flags['block-time'] === undefined ? 1000 : Number(flags['block-time']),
       peers: { engine, libp2p }
     }
+    // Joining a running chain (issue 13): snapshots served, and state sync from RPC1,RPC2.
+    if (flags['snapshot-interval'] !== undefined) {
+      const interval = Number(flags['snapshot-interval'])
+      if (!Number.isSafeInteger(interval) || interval < 0) throw new UsageError('--snapshot-interval takes a whole number of heights (0 = no snapshots)')
+      config.snapshots = { interval }
+    }
+    if (typeof flags['state-sync'] === 'string') {
+      const str = (k: string): string | undefined => typeof flags[k] === 'string' ? flags[k] as string : undefined
+      const { stateSync, trustFrom } = await stateSyncSetup({ stateSync: flags['state-sync'], trustHeight: str('trust-height'), trustHash: str('trust-hash'), trustPeriod: str('trust-period'), discoveryTime: str('discovery-time') })
+      config.stateSync = stateSync
+      io.stderr(`state sync from ${stateSync.rpcServers.join(', ')}; trusting height ${stateSync.trustHeight} hash ${stateSync.trustHash}${trustFrom === 'flags' ? '' : ` (${trustFrom}'s latest commit: check it against a source you trust)`}\n`)
+    } else if (['trust-height', 'trust-hash', 'trust-period', 'discovery-time'].some((k) => flags[k] !== undefined)) throw new UsageError('--trust-height, --trust-hash, --trust-period and --discovery-time go with --state-sync')
     await mkdir(join(home, 'data'), { recursive: true })
     await copyFile(flags.genesis, join(home, 'genesis.json'))
     if (typeof flags.key === 'string') await copyFile(flags.key, join(home, 'key.json'))

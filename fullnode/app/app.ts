@@ -123,7 +123,7 @@ export async function createGlowmeshApp (options: GlowmeshAppOptions): Promise<G
   let viewRoot = state.appHash
   let check = new Overlay(state.readerAtRoot(viewRoot))
   let pending: { height: number, events: AppEvent[] } | null = null
-  let restore: { snapshot: Snapshot, appHash: Uint8Array, got: Set<number> } | null = null
+  let restore: { snapshot: Snapshot, appHash: Uint8Array, got: Set<number>, bytes: number, started: number } | null = null
 
   const need = (): Ledger => {
     if (ledger === null) throw new AppStateError('the chain is not initialised (no InitChain yet)')
@@ -230,7 +230,11 @@ export async function createGlowmeshApp (options: GlowmeshAppOptions): Promise<G
       check = new Overlay(state.readerAtRoot(viewRoot))
       ledger?.trimCaches()
       if (snapshotInterval > 0 && height % snapshotInterval === 0) {
-        try { await snapshots.take(state, height) } catch (err) { log.warn?.(`snapshot at ${height} failed`, err) }
+        try {
+          const t = performance.now()
+          const snap = await snapshots.take(state, height)
+          log.info?.(`snapshot at height ${height}: ${snap.chunks} chunk(s), ${snap.bytes} bytes, ${(performance.now() - t).toFixed(0)} ms`)
+        } catch (err) { log.warn?.(`snapshot at ${height} failed`, err) }
       }
       if (options.onCommit !== undefined) {
         try { await options.onCommit(height, events) } catch (err) { log.error?.(`onCommit(${height}) failed`, err) }
@@ -294,7 +298,7 @@ export async function createGlowmeshApp (options: GlowmeshAppOptions): Promise<G
       if (state.height !== 0) return { result: 2 } // ABORT: state sync is for empty nodes only
       if (s.chunks < 1 || s.metadata.length !== 32 * s.chunks || !equalBytes(sha256(s.metadata), s.hash) || req.appHash.length !== 32) return { result: 3 } // REJECT
       state.rollback()
-      restore = { snapshot: s, appHash: req.appHash, got: new Set() }
+      restore = { snapshot: s, appHash: req.appHash, got: new Set(), bytes: 0, started: performance.now() }
       log.info?.(`restoring snapshot at height ${s.height}: ${s.chunks} chunks`)
       return { result: 1 }
     },
@@ -313,6 +317,7 @@ export async function createGlowmeshApp (options: GlowmeshAppOptions): Promise<G
       }
       // Content-addressed: a node is stored under its own keccak256, so no sender can plant a wrong one.
       for (const n of nodes) await state.nodes.put(toHex(keccak_256(n)).slice(2), n)
+      if (!restore.got.has(req.index)) restore.bytes += req.chunk.length
       restore.got.add(req.index)
       if (restore.got.size < snapshot.chunks) return { ...none, result: 1 }
       try {
@@ -322,7 +327,7 @@ export async function createGlowmeshApp (options: GlowmeshAppOptions): Promise<G
         ledger = new Ledger(decodeParams(p))
         viewRoot = state.appHash
         check = new Overlay(state.readerAtRoot(viewRoot))
-        log.info?.(`restored snapshot at height ${snapshot.height}, app hash ${toHex(restore.appHash)}`)
+        log.info?.(`restored snapshot at height ${snapshot.height}, app hash ${toHex(restore.appHash)} (${snapshot.chunks} chunk(s), ${restore.bytes} bytes, ${(performance.now() - restore.started).toFixed(0)} ms from offer to restored)`)
         restore = null
         return { ...none, result: 1 }
       } catch (err) {

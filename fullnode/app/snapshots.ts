@@ -90,7 +90,7 @@ export class SnapshotStore {
    * oldest beyond keepRecent.
    * @example await store.take(state, state.height)
    */
-  async take (state: LedgerState, height: number): Promise<Snapshot> {
+  async take (state: LedgerState, height: number): Promise<Snapshot & { bytes: number }> {
     const root = await state.rootAt(height)
     const chunks = await packChunks(state.nodesAt(root), this.opts.chunkBytes)
     const meta = new Uint8Array(32 * chunks.length)
@@ -109,7 +109,7 @@ export class SnapshotStore {
     }
     ops.push({ type: 'put', key: metaKey('snaps'), value: new TextEncoder().encode(JSON.stringify(keep)) })
     await this.level.batch(ops as any)
-    return { height: BigInt(height), format: SNAPSHOT_FORMAT, chunks: chunks.length, hash: sha256(meta), metadata: meta }
+    return { height: BigInt(height), format: SNAPSHOT_FORMAT, chunks: chunks.length, hash: sha256(meta), metadata: meta, bytes: chunks.reduce((n, c) => n + c.length, 0) }
   }
 
   /** One chunk, or an empty array when this node lacks it. */

@@ -69,6 +69,8 @@ export function createSampleService (options: SampleServiceOptions): SampleServi
       if (height > BigInt(head)) throw new UnknownHeightError(`height ${height} is above this node's head ${head}`)
       const h = Number(height)
       if (h <= head - store.windowBlocks) throw new NotAvailableError(`height ${h} left the sampling window (${store.windowBlocks} blocks; head ${head}): cells pruned`)
+      // A node that joined by state sync has no DA records below its first followed block: "no blobs" would be a lie.
+      if (h < store.base) throw new NotAvailableError(`height ${h} is below ${store.base}, the first block this node followed (it joined by state sync): no DA records here`)
       const subs = await store.submissionsAt(h)
       const commitments = subs.flatMap((s) => s.commitments)
       if (commitments.length === 0) return { height, blobs: [], txs: [], columns: columns.map((index) => ({ index, cells: [], proofs: [] })) }

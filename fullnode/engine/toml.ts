@@ -14,6 +14,8 @@ export interface StateSyncOptions {
   trustHash: string
   /** How long that trust lasts (default 168 h). */
   trustPeriodMs?: number
+  /** How long CometBFT collects snapshot offers before it picks one (default 15 s; at least 5 s). */
+  discoveryTimeMs?: number
 }
 
 /** Derived settings a caller may override (timeouts in ms). */
@@ -165,6 +167,7 @@ rpc_servers = ${q((ss?.rpcServers ?? []).join(','))}
 trust_height = ${ss?.trustHeight ?? 0}
 trust_hash = ${q(ss?.trustHash ?? '')}
 trust_period = ${ms(ss?.trustPeriodMs ?? 168 * 3_600_000)}
+discovery_time = ${ms(Math.max(5000, ss?.discoveryTimeMs ?? 15_000))}
 
 [blocksync]
 version = "v0"

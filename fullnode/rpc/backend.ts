@@ -112,15 +112,29 @@ export function createRpcBackend (o: BackendOptions): RpcBackend & { close: () =
     }
   }
 
+  // A node that joined by state sync (issue 13) never saw the submissions before its first block:
+  // it holds no bytes of those files. Say so, rather than "unknown file".
+  const notHeld = async (root: Uint8Array, err: any): Promise<void> => {
+    if (err?.code !== 'UNKNOWN_FILE') return
+    const q = await query(`/file/${toHex(root)}`, false).catch(() => undefined)
+    if (q === undefined || q.value.length === 0) return
+    const first = (await rpc.status().catch(() => undefined))?.earliestBlockHeight ?? 1n
+    const rec = decodeRecord('file', q.value)
+    if (rec.expired === 1) throw new HttpError(410, 'FILE_PRUNED', `file ${toHex(root)} expired and was pruned: its bytes are gone`)
+    if (BigInt(rec.submittedHeight) < first) throw new HttpError(404, 'NOT_HELD', `file ${toHex(root)} was submitted at height ${rec.submittedHeight}, before block ${first}, the first this node holds (it joined by state sync): it has none of its bytes; fetch it from another full node`)
+  }
+
   return {
     close: () => { closed = true; listeners.clear() },
     genesis: () => o.genesisBytes,
     async status (): Promise<NodeStatusJson> {
-      const [st, vals, info] = await Promise.all([rpc.status(), rpc.validators(), rpc.netInfo()])
+      const [st, vals, info] = await Promise.all([rpc.status(), rpc.validators().catch((err: Error) => err), rpc.netInfo()])
+      // A node still state-syncing (issue 13) has no validator set yet: it reports none, catchingUp true.
+      if (vals instanceof Error && !st.catchingUp) throw vals
       return {
         height: Number(st.latestBlockHeight),
         lastBlockTime: isoTime(st.latestBlockTime),
-        validators: vals.validators.map((v) => ({ address: toHex(v.address), power: Number(v.votingPower) })),
+        validators: vals instanceof Error ? [] : vals.validators.map((v) => ({ address: toHex(v.address), power: Number(v.votingPower) })),
         peers: info.peers.length,
         multiaddrs: net.multiaddrs().map(String),
         ...(o.gatewayUrl === undefined ? {} : { gateway: o.gatewayUrl }),
@@ -195,7 +209,7 @@ export function createRpcBackend (o: BackendOptions): RpcBackend & { close: () =
       try { return await store.putSegment(root, index, seg.bytes, seg.proof) } catch (err) { storeError(err) }
     },
     async getSegment (root, index) {
-      try { return await store.getSegment(root, index) } catch (err) { storeError(err) }
+      try { return await store.getSegment(root, index) } catch (err) { await notHeld(root, err); storeError(err) }
     },
     faucet: faucetKey === undefined
       ? undefined

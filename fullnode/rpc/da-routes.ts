@@ -40,6 +40,7 @@ export function daRoutes (da: Pick<DaNode, 'intake' | 'store'>): (router: Router
       const height = Number(params.height)
       const { head, windowBlocks } = da.store.stats()
       if (height > head) throw new HttpError(404, 'NOT_FOUND', `height ${height} is above this node's head ${head}`)
+      if (height < da.store.base) throw new HttpError(404, 'NOT_HELD', `height ${height} is below ${da.store.base}, the first block this node followed (it joined by state sync): it has no DA records there`)
       const subs = await da.store.submissionsAt(height)
       const submissions = subs.map((s) => ({ index: s.index, txHash: s.txHash, size: s.size, blobs: s.commitments.map((c) => ({ commitment: c, held: da.store.has(c) })) }))
       return {

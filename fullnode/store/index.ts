@@ -9,4 +9,5 @@ export {
 } from './errors.js'
 export { rootOfFile, FileReadError, type RootOfFileOptions } from './root-file.js'
 export { startReplicator, type Replicator, type SegmentSource } from './replicate.js'
+export { startCompactor, type Compactor } from './compactor.js'
 export { declaredCid, cidCompletionCheck, computeFileDag, nodeSha256, CidMismatchError, type FileDag, type CompletionCheck, type CompletionVerdict, type FileReader } from './cid-check.js'

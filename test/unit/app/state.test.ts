@@ -99,6 +99,10 @@ describe('state: proofs, snapshots, commit hook', () => {
       const bad = new Uint8Array(chunks[0]); bad[5] ^= 1
       const r0 = await fresh.applySnapshotChunk({ index: 0, chunk: bad, sender: 'peerX' })
       expect(r0).toEqual({ result: 3, refetchChunks: [0], rejectSenders: ['peerX'] })
+      // a real chunk of the same snapshot at the wrong index, or an empty one (the peer lacks it): RETRY from someone else, sender blamed
+      expect(await fresh.applySnapshotChunk({ index: 0, chunk: chunks[1], sender: 'peerZ' })).toEqual({ result: 3, refetchChunks: [0], rejectSenders: ['peerZ'] })
+      expect(await fresh.applySnapshotChunk({ index: 0, chunk: new Uint8Array(), sender: 'peerW' })).toEqual({ result: 3, refetchChunks: [0], rejectSenders: ['peerW'] })
+      expect(fresh.state.height).toBe(0)
       for (let i = 0; i < chunks.length; i++) {
         expect((await fresh.applySnapshotChunk({ index: i, chunk: chunks[i], sender: "peerY" })).result).toBe(1)
       }
