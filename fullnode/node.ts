@@ -14,7 +14,7 @@ import { createGlowmeshApp, type GlowmeshApp } from './app/app.js'
 import type { AbciApplication } from './app/abci.js'
 import { startAbciServer } from './app/abci-server.js'
 import { writeEngineHome, startEngine, type Engine, type EnginePeer } from './engine/index.js'
-import { FlowStore, startReplicator, cidCompletionCheck, declaredCid, type FileDag } from './store/index.js'
+import { FlowStore, startReplicator, startCompactor, cidCompletionCheck, declaredCid, type FileDag } from './store/index.js'
 import { createNetNode, requestSegment, type NetNode } from './net/index.js'
 import type { NetServices } from './net/services.js'
 import { startRpcServer } from './rpc/server.js'
@@ -80,7 +80,7 @@ const attrs = (e: Event): Record<string, string> => Object.fromEntries(e.attribu
  * Commit *before* the app persists, and idempotent, so a crash in between replays the same block
  * and applies the same (no-op) changes: the store never misses a committed submission.
  */
-function followChain (app: GlowmeshApp, store: FlowStore, log: (l: string) => void, allocated: () => void): AbciApplication {
+function followChain (app: GlowmeshApp, store: FlowStore, log: (l: string) => void, allocated: () => void, reclaim: () => void = () => {}): AbciApplication {
   let pending: { height: bigint, res: ResponseFinalizeBlock } | undefined
   // GLOWMESH_TIMINGS=1: one log line per block with the app's own time (bench/chain-blocks.mjs
   // splits block time into engine and app with it). Off by default: it costs a clock read per call.
@@ -140,10 +140,11 @@ function followChain (app: GlowmeshApp, store: FlowStore, log: (l: string) => vo
           if ('invalid' in declared) {
             await store.tombstone(a.root, `CID_MISMATCH: the submission declared a malformed CID (${declared.invalid})`, { flowStart: Number(a.flowStart) })
             log(`storage.submit ${a.root}: malformed CID, range tombstoned`)
+            reclaim()
           }
           allocated()
         } else if (e.type === 'storage.expire') {
-          await store.prune(a.root, { flowStart: Number(a.flowStart) }).catch((err) => { log(`prune ${a.root}: ${String(err.message)}`) })
+          await store.prune(a.root, { flowStart: Number(a.flowStart) }).then(reclaim, (err) => { log(`prune ${a.root}: ${String(err.message)}`) })
         }
       }
     }
@@ -206,9 +207,13 @@ export async function startFullNode (options: FullNodeOptions): Promise<FullNode
       }
     })
     cleanup.push(async () => { await store.close() })
+    // Expired (pruned) and tombstoned files: their bytes leave the disk off the consensus path (store/compactor.ts).
+    const compactor = startCompactor({ store, log })
+    cleanup.push(async () => { await compactor.stop() })
     const app = await createGlowmeshApp({
       dataDir: join(dataDir, 'state'),
       genesis,
+      snapshotInterval: config.snapshots?.interval, snapshotKeepRecent: config.snapshots?.keepRecent, snapshotChunkBytes: config.snapshots?.chunkBytes, // config.json `snapshots` (state sync)
       logger: { info: (m: string) => log(m), warn: (m: string) => log(`warn: ${m}`), error: (m: string) => log(`error: ${m}`) } as any
     })
     cleanup.push(async () => { await app.close() })
@@ -219,11 +224,11 @@ export async function startFullNode (options: FullNodeOptions): Promise<FullNode
     cleanup.push(async () => { await da.close() })
     // ── end DA ──
     let onAllocate = (): void => {}
-    const abci = await startAbciServer({ app: da.followChain(followChain(app, store, log, () => onAllocate())), host: '127.0.0.1', port: config.cometbft.abciPort, onFatal: (err: Error) => fatal(err) } as any)
+    const abci = await startAbciServer({ app: da.followChain(followChain(app, store, log, () => onAllocate(), () => compactor.kick())), host: '127.0.0.1', port: config.cometbft.abciPort, onFatal: (err: Error) => fatal(err) } as any)
     cleanup.push(async () => { await abci.close() })
 
     const cometHome = join(nodeDir, 'cometbft')
-    await writeEngineHome({ cometHome, genesis: genesisBytes, config, key: keyText, peers: enginePeers(config) })
+    await writeEngineHome({ cometHome, genesis: genesisBytes, config, key: keyText, peers: enginePeers(config), stateSync: config.stateSync === undefined ? undefined : { enable: true, ...config.stateSync } })
     const engine = await startEngine({
       home: nodeDir,
       cometHome,
@@ -255,7 +260,9 @@ export async function startFullNode (options: FullNodeOptions): Promise<FullNode
       key: { privateKey: key.privateKey, publicKey: key.publicKey },
       config,
       peers: config.peers?.libp2p ?? [],
-      services: netServices
+      services: netServices,
+      // bench/fanout.mjs --before: the light-block cache off, the old 300-connection cap
+      ...(process.env.GLOWMESH_NET_BEFORE === '1' ? { lightBlockCache: false as const, connections: { max: 300 } } : {})
     })
     cleanup.push(async () => { await net.stop() })
     cleanup.push(da.start(nodeAttachments({ engine, net, fullNodePeers: config.peers?.libp2p ?? [] }))) // DA: replication

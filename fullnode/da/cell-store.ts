@@ -11,6 +11,7 @@
  *   s/<height>/<index>         a committed da.submit (JSON: size, txHash, commitments)
  *   r/<c>/<height>/<index>     committed references to c (a blob is deleted when none and no p/ remain)
  *   m/head                     the newest height recorded
+ *   m/base                     the first height recorded (> 1 on a node that joined by state sync)
  *
  * Numbers in keys are fixed-width hex so keys sort by height. Crash safety as the flow store: the
  * file is written to a temporary name, fdatasync'd, renamed, the folder fsync'd, and only then
@@ -78,6 +79,9 @@ export class CellStore {
   private closed = false
   private readonly mutex = new KeyedMutex()
   private pendingBytes = 0
+  private baseHeight = 0
+  /** Whole blob records most recently sampled (every light client samples the newest blocks): 64 × 262 KiB. */
+  private readonly recent = new Map<string, Uint8Array>()
 
   private constructor (
     private readonly dir: string,
@@ -120,6 +124,8 @@ export class CellStore {
     }
     const store = new CellStore(options.dir, db, options.kzg, options.windowBlocks, options.pendingTtlMs ?? 600_000, options.maxPendingBytes ?? 1024 ** 3, held, pending, head)
     store.pendingBytes = [...pending.keys()].filter((c) => held.has(c)).length * BLOB_RECORD_BYTES
+    const baseBytes = await db.get('m/base')
+    store.baseHeight = baseBytes === undefined ? (head > 0 ? 1 : 0) : Number(dec.decode(baseBytes)) // stores older than m/base followed from genesis
     return store
   }
 
@@ -128,6 +134,9 @@ export class CellStore {
 
   /** The newest height recorded with `advance`. */
   get head (): number { return this.headHeight }
+
+  /** The first height recorded with `advance` (0 before any): a node that joined by state sync at H has no records below H + 1. */
+  get base (): number { return this.baseHeight }
 
   /** Whether every cell of the blob with this commitment is held. @example store.has('0xab…') */
   has (commitment: Uint8Array | string): boolean {
@@ -253,6 +262,10 @@ export class CellStore {
       this.headHeight = height
       await this.db.put('m/head', enc.encode(String(height)))
     }
+    if (this.baseHeight === 0) {
+      this.baseHeight = height
+      await this.db.put('m/base', enc.encode(String(height)))
+    }
     const below = this.headHeight - this.windowBlocks + 1 // first height still in the window
     let pruned = 0
     const orphans = new Set<string>()
@@ -287,6 +300,7 @@ export class CellStore {
       if (this.pending.has(c) || await this.hasRefs(c) || !this.held.has(c)) return
       await this.db.del(`h/${c}`, { sync: true } as any)
       this.held.delete(c)
+      this.recent.delete(c)
       await rm(this.path(c), { force: true })
     })
   }
@@ -328,23 +342,26 @@ export class CellStore {
     const c = commitmentHex(commitment)
     for (const j of columns) if (!Number.isInteger(j) || j < 0 || j >= CELLS_PER_EXT_BLOB) throw new InvalidInputError(`column ${j} out of range`)
     if (!this.held.has(c)) throw new NotAvailableError(`blob ${c.slice(0, 18)}… is not held`)
-    let fh
-    try { fh = await open(this.path(c), 'r') } catch { throw new NotAvailableError(`blob ${c.slice(0, 18)}… is not held`) }
-    try {
-      if (columns.length > 32) {
-        // Most of the blob: one read beats many small ones.
-        const all = new Uint8Array(BLOB_RECORD_BYTES)
+    // Issue 13 (fan-out): a thousand light clients sample the same newest blobs, 16 random columns
+    // each; 32 positioned reads per blob per client cost more than one read of the whole record,
+    // kept for the next askers (LRU of `recent`).
+    let all = this.recent.get(c)
+    if (all === undefined) {
+      let fh
+      try { fh = await open(this.path(c), 'r') } catch { throw new NotAvailableError(`blob ${c.slice(0, 18)}… is not held`) }
+      try {
+        all = new Uint8Array(BLOB_RECORD_BYTES)
         await fh.read(all, 0, all.length, 0)
-        const pBase = CELLS_PER_EXT_BLOB * BYTES_PER_CELL
-        return {
-          cells: columns.map((j) => all.slice(j * BYTES_PER_CELL, (j + 1) * BYTES_PER_CELL)),
-          proofs: columns.map((j) => all.slice(pBase + j * BYTES_PER_PROOF, pBase + (j + 1) * BYTES_PER_PROOF))
-        }
-      }
-      const cells = await Promise.all(columns.map(async (j) => { const b = new Uint8Array(BYTES_PER_CELL); await fh.read(b, 0, b.length, j * BYTES_PER_CELL); return b }))
-      const proofs = await Promise.all(columns.map(async (j) => { const b = new Uint8Array(BYTES_PER_PROOF); await fh.read(b, 0, b.length, CELLS_PER_EXT_BLOB * BYTES_PER_CELL + j * BYTES_PER_PROOF); return b }))
-      return { cells, proofs }
-    } finally { await fh.close() }
+      } finally { await fh.close() }
+      this.recent.set(c, all)
+      while (this.recent.size > 64) this.recent.delete(this.recent.keys().next().value as string)
+    } else { this.recent.delete(c); this.recent.set(c, all) }
+    const rec = all
+    const pBase = CELLS_PER_EXT_BLOB * BYTES_PER_CELL
+    return {
+      cells: columns.map((j) => rec.slice(j * BYTES_PER_CELL, (j + 1) * BYTES_PER_CELL)),
+      proofs: columns.map((j) => rec.slice(pBase + j * BYTES_PER_PROOF, pBase + (j + 1) * BYTES_PER_PROOF))
+    }
   }
 
   /** What the store holds. @example (await store.stats()).blobs */

@@ -26,6 +26,7 @@ import { Gossip, MAX_GOSSIP_BYTES } from './gossip.js'
 import type { ProtocolHandler } from './handler.js'
 import { DEFAULT_HANDLERS } from './handlers/index.js'
 import { libp2pKey, type NetKey } from './key.js'
+import { cacheLightBlocks, type LightBlockCacheOptions } from './lightblock-cache.js'
 import { PeerScores, type Offence, type PeerScoreOptions, type PenaltyResult } from './peer-score.js'
 import { RateLimiter } from './rate-limit.js'
 import { DEFAULT_SERVER_LIMITS, RequestServer, type ServerLimits } from './server.js'
@@ -61,8 +62,10 @@ export interface NetNodeOptions {
   /** Helia's block and data stores; default in memory (the flow-log-backed blockstore comes with the gateway issue). */
   blockstore?: HeliaInit['blockstore']
   datastore?: HeliaInit['datastore']
-  /** Max open connections (default 300) and inbound connection attempts per host per second (default 50). */
+  /** Max open connections (default 1500: ≥ 1,000 light clients per full node, issue 13) and inbound connection attempts per host per second (default 50). */
   connections?: { max?: number, inboundThreshold?: number }
+  /** The cache in front of `services.lightBlock` (lightblock-cache.ts); `false` turns it off. */
+  lightBlockCache?: LightBlockCacheOptions | false
   /** How often to redial `peers` that dropped, ms; default 5 s. */
   redialMs?: number
   /** Every valid header heard on gossip. */
@@ -117,6 +120,10 @@ export async function createNetNode (options: NetNodeOptions): Promise<NetNode> 
   const limiter = new RateLimiter()
   const limits: ServerLimits = { ...DEFAULT_SERVER_LIMITS, ...options.limits, rateLimits: { ...options.limits?.rateLimits } }
   const banned = (peer: PeerId): boolean => scores.isBanned(peer.toString())
+  // every light client asks for the newest light block each second: answer them from one fetch
+  const services: NetServices = options.lightBlockCache === false
+    ? options.services
+    : { ...options.services, lightBlock: cacheLightBlocks(options.services.lightBlock, options.lightBlockCache) }
 
   const helia = withBitswap(withLibp2pLight(createHeliaLight({
     blockstore: options.blockstore,
@@ -136,7 +143,7 @@ export async function createNetNode (options: NetNodeOptions): Promise<NetNode> 
       denyOutboundEncryptedConnection: banned
     },
     connectionManager: {
-      maxConnections: options.connections?.max ?? 300,
+      maxConnections: options.connections?.max ?? 1500,
       inboundConnectionThreshold: options.connections?.inboundThreshold ?? 50
     },
     services: {
@@ -148,7 +155,13 @@ export async function createNetNode (options: NetNodeOptions): Promise<NetNode> 
         // peer exchange would hand us peers we weren't given
         doPX: false,
         maxInboundDataLength: MAX_GOSSIP_BYTES + 4096,
-        emitSelf: false
+        emitSelf: false,
+        // Light clients behind one address (a NAT, a campus; loopback in tests) must not cost each
+        // other: the default IP-colocation penalty (−5 × (peers on the IP − 10)²) pushed every peer
+        // of an address with > 13 of them under the publish threshold, so the node stopped sending
+        // them headers at all (bench/fanout.mjs: 0 gossip headers at N = 10..1,000). What they may
+        // send is validated and rate-limited per peer instead.
+        scoreParams: { IPColocationFactorWeight: 0 }
       })
     }
   }))
@@ -173,13 +186,13 @@ export async function createNetNode (options: NetNodeOptions): Promise<NetNode> 
     const libp2p = helia.libp2p as Libp2p<NetLibp2pServices>
     const log: Logger = libp2p.logger.forComponent('glowmesh:net')
     const server = new RequestServer({
-      libp2p, services: options.services, scores, limiter, signal: controller.signal, log, onPenalty: options.onPenalty
+      libp2p, services, scores, limiter, signal: controller.signal, log, onPenalty: options.onPenalty
     }, limits)
     for (const h of options.handlers ?? DEFAULT_HANDLERS) await server.register(h)
     gossip = new Gossip({
       pubsub: libp2p.services.pubsub,
       chainId: options.config.chainId,
-      services: options.services,
+      services,
       limiter,
       punish: (peer) => { server.punish(peer, 'invalidGossip', false) },
       onHeader: options.onHeader,

@@ -98,6 +98,8 @@ export async function startAdversaryNet (options: AdversaryNetOptions): Promise<
     peers,
     signal,
     handlers: [lyingSyncHandler, segmentHandler, txHandler, lyingSampleHandler],
+    // lies and delays switch at run time: every request must reach them, never a cached answer
+    lightBlockCache: false,
     services: {
       lightBlock: async (height, { signal: s }) => {
         await adv.delay(s)

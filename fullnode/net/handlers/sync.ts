@@ -2,7 +2,16 @@
 import { SYNC_PROTOCOL, SyncStatus, MAX_SYNC_COUNT } from '../../../protocol/wire/index.js'
 import type { LightBlock as WireLightBlock } from '../../../protocol/wire/index.js'
 import { defineHandler, type Refusal } from '../handler.js'
+import type { LightBlock } from '../../../protocol/chain/index.js'
 import { lightBlockToWire } from '../lightblock.js'
+
+// the light-block cache hands every client the same objects: convert each once
+const wireOf = new WeakMap<LightBlock, WireLightBlock>()
+function toWire (lb: LightBlock): WireLightBlock {
+  let w = wireOf.get(lb)
+  if (w === undefined) { w = lightBlockToWire(lb); wireOf.set(lb, w) }
+  return w
+}
 
 const STATUS: Record<Refusal, SyncStatus> = {
   NOT_FOUND: SyncStatus.NOT_FOUND,
@@ -18,7 +27,7 @@ export const syncHandler = defineHandler({
   rate: { burst: 20, perSecond: 10 },
   async handle (req, { services, signal }) {
     if (req.latest) {
-      return { status: SyncStatus.OK, message: '', lightBlocks: [lightBlockToWire(await services.lightBlock('latest', { signal }))] }
+      return { status: SyncStatus.OK, message: '', lightBlocks: [toWire(await services.lightBlock('latest', { signal }))] }
     }
     const blocks: WireLightBlock[] = []
     const count = Math.min(req.count, MAX_SYNC_COUNT)
@@ -32,7 +41,7 @@ export const syncHandler = defineHandler({
         throw err
       }
       if (lb.signedHeader.header.height !== h) throw new Error(`lightBlock(${h}) returned height ${lb.signedHeader.header.height}`)
-      blocks.push(lightBlockToWire(lb))
+      blocks.push(toWire(lb))
     }
     return { status: SyncStatus.OK, message: '', lightBlocks: blocks }
   },
