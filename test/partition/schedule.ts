@@ -1,24 +1,13 @@
 // The chaos set's fault schedule, a pure function of its seed (no I/O: unit-tested in
 // test/unit/partition). Types only from scenarios.ts.
 import type { ScenarioName, ScenarioPlan } from './scenarios.js'
+import { seeded } from '../helpers/seeded.js'
 
 /** Every scenario, in the order the schedule shuffles. */
 export const SCENARIOS: ScenarioName[] = ['minority', 'proposer', 'light-isolation', 'flap', 'kill9']
 
-/**
- * A small seeded PRNG (mulberry32): the same seed gives the same numbers in [0, 1).
- * @example const r = seededRandom(42); r() // 0.6011…
- */
-export function seededRandom (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** The shared mulberry32 (test/helpers/seeded.ts) under this module's historical name. @example seededRandom(42)() */
+export const seededRandom = seeded
 
 /**
  * The fault schedule of a seed: each scenario once in a seeded order, then `rounds − 5` drawn at

@@ -1,17 +1,8 @@
 // Deterministic random models and inputs for the compute tests (not a test file itself).
 import type { DenseLayer, Model } from '../../protocol/compute/index.js'
+import { seeded } from '../helpers/seeded.js'
 
-/** A small seeded PRNG (mulberry32) so failures reproduce. @example const rnd = seeded(1); rnd() // [0, 1) */
-export function seeded (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { seeded }
 
 /** A random overflow-safe model with the given sizes (relu on all but the last layer). @example randomModel([784, 128, 64, 10], 1) */
 export function randomModel (sizes: number[], seed: number): Model {

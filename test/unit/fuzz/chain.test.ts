@@ -9,6 +9,7 @@ import {
   parseRfc3339, formatRfc3339, verifyCommitLight, hashHeader, validateSignedHeaderBasic, MAX_TX_BYTES
 } from '../../../protocol/chain/index.js'
 import { decodeBody, encodeBody, LEDGER_TX_KINDS, type LedgerTxKind } from '../../../protocol/chain/bodies.js'
+import { sampleBodies } from '../ledger/sample-bodies.js'
 import { decodeRecord, encodeRecord, decodeStateProof, encodeStateProof, verifyStateProof, stateKeys } from '../../../protocol/chain/state-proof.js'
 import { decodeDistribution, encodeDistribution } from '../../../protocol/chain/compute.js'
 import { equalBytes } from '../../../protocol/bytes.js'
@@ -16,25 +17,11 @@ import { commitAtHeight10, genesisValidators } from '../chain/real-node-fixture.
 import { fuzz, fuzzAsync, hostile, hostileText, mutatedJson, printSlowest, throwsTyped, typedOrOk, typedOrOkAsync } from './arbitraries.js'
 
 const b = (n: number, fill = 1): Uint8Array => new Uint8Array(n).fill(fill)
-const commitment = (): Uint8Array => { const c = b(48, 7); c[0] = 0xa0; return c }
-/** One valid body per ledger tx kind. */
+/** One valid body per ledger tx kind (the body tests' samples; a small PoRA proof and a non-empty commR here). */
 const BODIES: { [K in LedgerTxKind]: any } = {
-  transfer: { to: b(20), amount: 123456789012345678901234567890n },
-  'storage.submit': { root: b(32), cid: b(36), size: 1000, durationEpochs: 4 },
-  'storage.renew': { root: b(32), extraEpochs: 2 },
-  'da.submit': { size: 200_000, commitments: [commitment(), commitment()] },
+  ...sampleBodies,
   'registry.register': { pledgeBytes: 1 << 20, commR: b(32, 9) },
-  'registry.unregister': {},
-  'pora.receipt': { receipt: b(202) },
-  'validator.update': { publicKey: b(32), power: 5n },
-  'pora.commit': { epoch: 3, flowLength: 8192, sectors: [b(100), b(120, 2)] },
-  'pora.prove': { sectorStart: 4096, proof: b(500, 3) },
-  'compute.model.register': { root: b(32), cid: b(36), layersRoot: b(32, 2), inputSize: 784, outputSize: 2, layerCount: 3, referenceDistribution: Uint8Array.of(0xe8, 3, 0, 0) },
-  'compute.job.post': { modelRoot: b(32), input: b(784 * 2), batch: 2, fee: 5000n, deadlineBlocks: 20, verification: 'freivalds' },
-  'compute.job.claim': { jobId: b(32) },
-  'compute.job.result': { jobId: b(32), traceRoot: b(32, 2), traceCommitment: b(32, 3), predictions: Uint8Array.of(7, 0), resultDigest: b(32, 4), signature: b(64, 5) },
-  'compute.job.dispute': { jobId: b(32), layer: 1, layerBytes: b(300), layerProof: [b(32, 5)], inputEntry: b(50), inputProof: [b(32, 6), b(32, 7)], claimedEntry: b(50, 2), claimedProof: [] },
-  'compute.report': { worker: b(20), modelRoot: b(32), kind: 'drift', score: 250 }
+  'pora.prove': { sectorStart: 4096, proof: b(500, 3) }
 }
 const SECRET = b(32, 42)
 const signedTx = fc.record({
