@@ -60,6 +60,8 @@ export interface LightNodeOptions {
   sampleAttempts?: number
   /** First retry delay of sampling, ms (doubling); default 500. */
   retryDelayMs?: number
+  /** How long after a NOT_AVAILABLE the peer is asked again before it counts as withholding, ms; default 3000. */
+  refusalGraceMs?: number
   /** Blocks sampled at once; default 2. */
   sampleConcurrency?: number
   /** How long a peer caught lying is not asked, ms; default 10 minutes. */
@@ -186,6 +188,7 @@ export function createLightNode (options: LightNodeOptions): LightNode {
         samplePeers: options.samplePeers ?? 3,
         sampleAttempts: options.sampleAttempts ?? 3,
         retryDelayMs: options.retryDelayMs ?? 500,
+        refusalGraceMs: options.refusalGraceMs,
         requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
         concurrency: options.sampleConcurrency ?? 2,
         windowBlocks: genesis.daWindowBlocks // the chain's DA window: older heights can't be sampled (sampler.ts)

@@ -37,6 +37,13 @@ export interface SamplerOptions {
    * unavailable; so the queue is bounded. Default: unbounded (genesis `daWindowBlocks` in createLightNode).
    */
   windowBlocks?: number
+  /**
+   * A NOT_AVAILABLE answer is an `unavailable` offence only when the peer still refuses this long
+   * later: a full node that has not yet received a fresh block's cells (replication races the first
+   * samples) is not withholding them. Measured in a soak: ~60 % of blob blocks drew such a refusal
+   * from an honest node. Default 3000 ms.
+   */
+  refusalGraceMs?: number
 }
 
 /** Components the sampler uses. */
@@ -195,6 +202,8 @@ export class Sampler {
     // per verified column: its cells in its response's blob order, and that response (kept for the cell cache)
     const kept = new Map<number, { order: string[], cells: Uint8Array[], proofs: Uint8Array[], res: SampleResponse }>()
     let lastReason = 'no peer served the columns'
+    // peers that answered NOT_AVAILABLE → the columns they refused (confirmed after a grace: confirmRefusals)
+    const refused = new Map<PeerRef, number[]>()
 
     for (let round = 0; round < this.o.sampleAttempts; round++) {
       if (round > 0) await sleep(this.o.retryDelayMs * 2 ** (round - 1), signal)
@@ -210,7 +219,7 @@ export class Sampler {
           const res = await this.c.transport.sample(peer, height, cols, { signal: AbortSignal.any([signal, AbortSignal.timeout(this.o.requestTimeoutMs)]) })
           if (res?.status !== 'OK') {
             lastReason = `${peer} answered ${String(res?.status)}${res?.message === '' || res?.message === undefined ? '' : `: ${res.message}`}`
-            if (res?.status === 'NOT_AVAILABLE') this.report(peer, 'unavailable', `height ${height}: ${lastReason}`)
+            if (res?.status === 'NOT_AVAILABLE') refused.set(peer, [...(refused.get(peer) ?? []), ...cols])
             return undefined
           }
           const checked = checkSampleResponse(res, { height, dataHash, columns: cols })
@@ -279,10 +288,34 @@ export class Sampler {
       if (verified.size === columns.length) break
     }
 
+    if (refused.size > 0) this.confirmRefusals(header, refused, signal)
     const missing = columns.filter(c => !verified.has(c))
     if (missing.length > 0) return { kind: 'unavailable', missing, reason: lastReason }
     if (union.size === 0) return { kind: 'empty' }
     return { kind: 'sampled', confidence: confidence(columns.length), columns, peers: [...new Set([...verified.values()].map(v => v.peer))], blobs: union.size, sample: this.assemble(height, columns, kept) }
+  }
+
+  // In the background, after the grace: ask each refusing peer again for what it refused. Still
+  // NOT_AVAILABLE → the `unavailable` offence; an answer that doesn't match the header → `bad-sample`
+  // (a peer can't dodge the report by answering junk the second time); anything else → no report.
+  private confirmRefusals (header: Header, refused: Map<PeerRef, number[]>, signal: AbortSignal): void {
+    const { height, dataHash } = header
+    const grace = this.o.refusalGraceMs ?? 3000
+    void (async () => {
+      await sleep(grace, signal)
+      await Promise.all([...refused].map(async ([peer, cols]) => {
+        const columns = [...new Set(cols)].sort((a, b) => a - b)
+        try {
+          const res = await this.c.transport.sample(peer, height, columns, { signal: AbortSignal.any([signal, AbortSignal.timeout(this.o.requestTimeoutMs)]) })
+          if (res?.status === 'NOT_AVAILABLE') this.report(peer, 'unavailable', `height ${height}: ${peer} answered NOT_AVAILABLE, and again ${grace} ms later`)
+          else if (res?.status === 'OK') checkSampleResponse(res, { height, dataHash, columns })
+        } catch (err) {
+          if (signal.aborted) return
+          if ((err as Error)?.name === 'InvalidSampleResponseError') this.report(peer, 'bad-sample', `height ${height}: refused, then answered: ${(err as Error).message}`)
+          else this.c.debug(`sample ${height}: re-asking ${peer}: ${(err as Error)?.message ?? String(err)}`)
+        }
+      }))
+    })().catch(() => {})
   }
 
   // The verified pieces in one blob order (the first column's response's), for the cell cache.

@@ -160,7 +160,8 @@ describe('browser light node against hostile full nodes (real devnet, real Chrom
       const v = await until(a, `block ${withheldHeight} reported unavailable`, (v) => v.probe.unavailable[withheldHeight] !== undefined, 90_000)
       console.log(`[bench] ${a.name} page: withheld block ${withheldHeight} reported unavailable ${Date.now() - sent} ms after submitTx (${v.probe.unavailable[withheldHeight].slice(0, 100)})`)
       expect(v.probe.sampled[withheldHeight], 'the withheld block counted as sampled').toBeUndefined()
-      expect(v.probe.reports.some((r) => r.offence === 'unavailable' && r.detail.startsWith(`height ${withheldHeight}:`))).toBe(true)
+      // the refusals become `unavailable` offences once confirmed after the sampler's grace (refusalGraceMs)
+      await until(a, `the refusing peers of ${withheldHeight} reported`, (x) => x.probe.reports.some((r) => r.offence === 'unavailable' && r.detail.startsWith(`height ${withheldHeight}:`)), 30_000)
     }
   })
 

@@ -200,16 +200,39 @@ describe('DA sampling', () => {
     expect(node.status().lastConfidence).toBe(0)
   })
 
+  it('a refusal is an offence only when it persists: a peer still receiving the cells is not reported, a withholder is', async () => {
+    const chain = await makeChain({ length: 4, daHeights: [3n] })
+    const all = new Set(Array.from({ length: 128 }, (_, i) => i))
+    // a: honest but late (refuses everything until its cells arrive, 50 ms in); b: withholds for good; c: serves
+    const late = new Set(all)
+    const t = fakeTransport(chain, { a: { withhold: late }, b: { withhold: new Set(all) }, c: {} })
+    const node = start(chain, t, memoryStore(), { refusalGraceMs: 200, samplePeers: 3 })
+    setTimeout(() => { late.clear() }, 50)
+    await node.start()
+    await until(() => node.status().sampledBlocks === 1, 'block 3 sampled from c')
+    await until(() => t.reports.some(r => r.peer === 'b'), 'the withholder reported after the grace')
+    // b refused, and again 200 ms later: one report; a refused once and then had the cells: none
+    const asked = (p: string): number => t.sampleRequests.filter(r => r.peer === p && r.height === 3n).length
+    await until(() => asked('a') >= 2, 'a asked again after the grace')
+    await new Promise(resolve => setTimeout(resolve, 100))
+    expect(t.reports.filter(r => r.peer === 'b').map(r => r.offence)).toEqual(['unavailable'])
+    expect(t.reports.find(r => r.peer === 'b')?.detail).toMatch(/NOT_AVAILABLE, and again 200 ms later/)
+    expect(t.reports.filter(r => r.peer === 'a')).toEqual([])
+    expect(t.reports.filter(r => r.peer === 'c')).toEqual([])
+  })
+
   it('gets a withheld column from an honest peer instead, and reports corrupt cells and omitted blobs', async () => {
     const chain = await makeChain({ length: 4, daHeights: [3n] })
     const all = new Set(Array.from({ length: 128 }, (_, i) => i))
     const t = fakeTransport(chain, { withholder: { withhold: all }, corrupter: { corrupt: all }, omitter: { omitBlobs: true }, honest: {} })
-    const node = start(chain, t, memoryStore(), { samplePeers: 4 })
+    const node = start(chain, t, memoryStore(), { samplePeers: 4, refusalGraceMs: 50 })
     const sampled: any[] = []
     node.on('sampled', s => sampled.push(s))
     await node.start()
     await until(() => sampled.length === 1, 'sampled')
     expect(sampled[0].peers).toEqual(['honest'])
+    // a refusal is confirmed by asking again after the grace (refusalGraceMs)
+    await until(() => t.reports.some(r => r.peer === 'withholder'), 'the withholder reported')
     const offences = new Map(t.reports.map(r => [r.peer, r.offence]))
     expect(offences.get('corrupter')).toBe('bad-sample')
     expect(offences.get('omitter')).toBe('bad-sample')
