@@ -4,19 +4,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createLightNode, parseCheckpoint, validateCheckpoint, InvalidCheckpointError, type LightNode } from '../../../client/index.js'
 import { toHex } from '../../../protocol/bytes.js'
-import { makeChain, fakeTransport, memoryStore, forged, underSigned, type Chain, type FakeTransport, type PeerBehaviour } from './harness.js'
+import { makeChain, fakeTransport, memoryStore, forged, underSigned, type Chain, type FakeTransport, type PeerBehaviour, until } from './harness.js'
 import type { LightStore } from '../../../client/types.js'
 
 const nodes: LightNode[] = []
 afterEach(async () => { await Promise.all(nodes.splice(0).map(async n => await n.stop())) })
-
-async function until (cond: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 10))
-  }
-}
 
 const hashAt = (chain: Chain, h: bigint): string => toHex(chain.lightBlock(h).signedHeader.commit.blockId.hash)
 

@@ -165,6 +165,15 @@ export function fakeTransport (chain: Chain, peers: Record<PeerRef, PeerBehaviou
   }
 }
 
+/** Polls `cond` every 10 ms until it holds; throws after `ms`. @example await until(() => node.status().verifiedHeight >= 5, 'height 5') */
+export async function until (cond: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 10))
+  }
+}
+
 /** An in-memory LightStore. */
 export function memoryStore (): LightStore & { map: Map<string, Uint8Array> } {
   const map = new Map<string, Uint8Array>()

@@ -5,7 +5,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { createLightNode, GenesisMismatchError, readHeaderLog, type LightNode } from '../../../client/index.js'
 import { confidence } from '../../../protocol/da/index.js'
 import { toHex } from '../../../protocol/bytes.js'
-import { makeChain, fakeTransport, memoryStore, forged, underSigned, type Chain, type PeerBehaviour } from './harness.js'
+import { makeChain, fakeTransport, memoryStore, forged, underSigned, type Chain, type PeerBehaviour, until } from './harness.js'
 import type { LightTransport, LightStore } from '../../../client/types.js'
 
 const nodes: LightNode[] = []
@@ -15,14 +15,6 @@ function start (chain: Chain, transport: LightTransport, store: LightStore = mem
   const node = createLightNode({ transport, store, genesis: chain.genesis, pollMs: 50, retryDelayMs: 5, ...extra })
   nodes.push(node)
   return node
-}
-
-async function until (cond: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 10))
-  }
 }
 
 describe('genesis pinning', () => {

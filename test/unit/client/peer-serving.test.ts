@@ -15,18 +15,10 @@ import { toHex } from '../../../protocol/bytes.js'
 import { fileLayout } from '../../../protocol/storage/layout.js'
 import { SegmentTree, segmentBytes } from '../../../protocol/storage/proofs.js'
 import { decodeLightPeerAnnounce, encodeLightPeerAnnounce } from '../../../fullnode/net/light-peers.js'
-import { fakeTransport, makeChain, memoryStore, type Chain } from './harness.js'
+import { fakeTransport, makeChain, memoryStore, type Chain, until } from './harness.js'
 
 const nodes: LightNode[] = []
 afterEach(async () => { await Promise.all(nodes.splice(0).map(async n => await n.stop())) })
-
-async function until (cond: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 10))
-  }
-}
 
 function start (chain: Chain, transport: LightTransport, extra: Record<string, unknown> = {}): LightNode {
   const node = createLightNode({ transport, store: memoryStore(), genesis: chain.genesis, pollMs: 50, retryDelayMs: 5, ...extra })
