@@ -3,17 +3,17 @@
 // history (its header log has nothing below H), and a wrong or malformed checkpoint ends it with a
 // typed error and a non-zero exit. It also times checkpoint vs genesis start on the same chain.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { startTestDevnet, type TestDevnet } from '../../helpers/devnet.js'
-import { LAUNCHER, spawnCli } from '../../helpers/cli.js'
+import { spawnCli } from '../../helpers/cli.js'
+import { spawnLightProcess, stopLightProcess, type LightProcess } from '../../helpers/light-process.js'
 import { toHex } from '../../../protocol/bytes.js'
-import type { AcceptedHeader, LightStatus } from '../../../client/types.js'
+import type { AcceptedHeader } from '../../../client/types.js'
 
-interface Light { child: ChildProcess, statuses: LightStatus[], stderr: string, home: string }
+type Light = LightProcess
 
 let devnet: TestDevnet
 let genesisHash: string
@@ -23,28 +23,12 @@ const lights: Light[] = []
 function newHome (): string { const h = mkdtempSync(join(tmpdir(), 'glowmesh-cp-')); homes.push(h); return h }
 
 function spawnLight (home: string, extra: string[]): Light {
-  const args = ['light', '--json', '--home', home, '--rpc', devnet.nodes[lights.length % 4].rpcUrl, '--genesis-hash', genesisHash, '--sample-count', '4', ...extra]
-  const child = spawn(process.execPath, ['--experimental-websocket', LAUNCHER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-  const l: Light = { child, statuses: [], stderr: '', home }
-  let buf = ''
-  child.stdout!.on('data', (d) => {
-    buf += String(d)
-    let i
-    while ((i = buf.indexOf('\n')) >= 0) { l.statuses.push(JSON.parse(buf.slice(0, i))); buf = buf.slice(i + 1) }
-  })
-  child.stderr!.on('data', (d) => { l.stderr += String(d) })
+  const l = spawnLightProcess(['--home', home, '--rpc', devnet.nodes[lights.length % 4].rpcUrl, '--genesis-hash', genesisHash, '--sample-count', '4', ...extra], home)
   lights.push(l)
   return l
 }
 
-async function stopLight (l: Light): Promise<void> {
-  if (l.child.exitCode !== null) return
-  const exited = new Promise(resolve => l.child.once('exit', resolve))
-  l.child.kill('SIGINT')
-  const t = setTimeout(() => l.child.kill('SIGKILL'), 15_000)
-  await exited
-  clearTimeout(t)
-}
+const stopLight = stopLightProcess
 
 async function until (cond: () => boolean | Promise<boolean>, what: string, l?: Light, ms = 180_000): Promise<void> {
   const end = Date.now() + ms

@@ -5,45 +5,28 @@
 // file is corrupted on disk (refused answers → penalties, then it re-seals and earns again) and the
 // other is killed -9 (missing answers → penalties).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { startTestDevnet, type TestDevnet } from '../../helpers/devnet.js'
-import { LAUNCHER, spawnCli } from '../../helpers/cli.js'
+import { spawnCli } from '../../helpers/cli.js'
+import { spawnLightProcess, stopLightProcess, type LightProcess } from '../../helpers/light-process.js'
 import { registryEntry, type RegistryEntry } from '../../helpers/pora.js'
 import { toHex } from '../../../protocol/bytes.js'
 import type { LightStatus } from '../../../client/types.js'
 
-interface Light { child: ChildProcess, statuses: LightStatus[], stderr: string, home: string }
+type Light = LightProcess
+/** A light node pledging 4 MiB. */
+const spawnLight = (args: string[], home: string): Light => spawnLightProcess(['--pledge', '4MiB', ...args], home)
+const stopLight = async (l: Light): Promise<void> => { await stopLightProcess(l, 10_000) }
 
 const MiB = 1024 * 1024
 let devnet: TestDevnet
 let other: string
 const lights: Light[] = []
 
-function spawnLight (args: string[], home: string): Light {
-  const child = spawn(process.execPath, ['--experimental-websocket', LAUNCHER, 'light', '--json', '--pledge', '4MiB', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-  const l: Light = { child, statuses: [], stderr: '', home }
-  let buf = ''
-  child.stdout!.on('data', (d) => {
-    buf += String(d)
-    let i
-    while ((i = buf.indexOf('\n')) >= 0) { l.statuses.push(JSON.parse(buf.slice(0, i))); buf = buf.slice(i + 1) }
-  })
-  child.stderr!.on('data', (d) => { l.stderr += String(d) })
-  return l
-}
 
-async function stopLight (l: Light): Promise<void> {
-  if (l.child.exitCode !== null || l.child.signalCode !== null) return
-  const exited = new Promise(resolve => l.child.once('exit', resolve))
-  l.child.kill('SIGINT')
-  const t = setTimeout(() => l.child.kill('SIGKILL'), 10_000)
-  await exited
-  clearTimeout(t)
-}
 
 async function until (cond: () => boolean | Promise<boolean>, what: string, ms = 120_000): Promise<void> {
   const end = Date.now() + ms
