@@ -19,10 +19,10 @@ export default defineConfig({
       { test: { ...shared, name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 240_000, fileParallelism: false, sequence: { groupOrder: 1 } } },
       // the edge: the worker in real workerd (miniflare) and the WebSocket transport, against a real devnet
       { test: { ...shared, name: 'edge', include: ['test/edge/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 300_000, fileParallelism: false, sequence: { groupOrder: 2 } } },
-      // Issue 13 (in progress) — not yet in `npm test` (see package.json "test"): they join it once issue 13 closes.
-      // A 5th full node joins a ≥ 1,000-block chain by state sync (2–5 min on 2 cores)
+      // A 5th full node joins a ≥ 1,000-block chain by state sync (~100 s on 2 cores)
       { test: { ...shared, name: 'join', include: ['test/integration/join/**/*.test.ts'], testTimeout: 600_000, hookTimeout: 600_000, fileParallelism: false, sequence: { groupOrder: 3 } } },
-      // validators and light nodes as separate hosts in Linux network namespaces (root; test/partition/README.md)
+      // validators and light nodes as separate hosts in Linux network namespaces (root; test/partition/README.md;
+      // ~55 s). Without namespaces the suite fails loudly, never skips.
       { test: { ...shared, name: 'partition', include: ['test/partition/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 300_000, fileParallelism: false, sequence: { groupOrder: 4 } } }
     ]
   }

@@ -22,6 +22,7 @@ import { buildPage, serveDir, type StaticServer } from '../helpers/page.js'
 import { launchChromium } from '../helpers/chromium.js'
 import { startTestDevnet, type TestDevnet } from '../helpers/devnet.js'
 import { spawnCli } from '../helpers/cli.js'
+import { waitFor } from '../helpers/wait.js'
 
 const demo = fileURLToPath(new URL('../../demo/', import.meta.url))
 const shot = fileURLToPath(new URL('../../test-output/compute.png', import.meta.url))
@@ -35,15 +36,7 @@ let server: StaticServer | undefined
 let outDir = ''
 let page: Page
 
-async function until<T> (probe: () => Promise<T | undefined | false>, what: string, ms = 150_000): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = await probe().catch(() => undefined)
-    if (v !== undefined && v !== false) return v
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 500))
-  }
-}
+const until = async <T>(probe: () => Promise<T | undefined | false>, what: string, ms = 150_000): Promise<T> => await waitFor(what, probe, { timeoutMs: ms, everyMs: 500 })
 const status = async (): Promise<Status> => await page.evaluate(async () => await (window.glowmesh as any).compute.status())
 
 beforeAll(async () => {

@@ -18,6 +18,7 @@ import { startBrowserHarness, type BrowserHarness } from '../helpers/page.js'
 import type { TestDevnet } from '../helpers/devnet.js'
 import { spawnCli } from '../helpers/cli.js'
 import { registryEntry, challengeVerdicts } from '../helpers/pora.js'
+import { waitFor } from '../helpers/wait.js'
 
 const fixture = fileURLToPath(new URL('./fixtures/storage/', import.meta.url))
 const MiB = 1024 * 1024
@@ -29,15 +30,7 @@ let devnet: TestDevnet | undefined
 let work: string | undefined
 let url = ''
 
-async function until<T> (probe: () => Promise<T | undefined | false>, what: string, ms = 150_000): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = await probe()
-    if (v !== undefined && v !== false) return v
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 500))
-  }
-}
+const until = async <T>(probe: () => Promise<T | undefined | false>, what: string, ms = 150_000): Promise<T> => await waitFor(what, probe, { timeoutMs: ms, everyMs: 500 })
 
 const contribution = async (page: Page): Promise<Contribution> => await page.evaluate(() => (window.glowmesh as any).contribution())
 const status = async (page: Page): Promise<{ peerId: string, cachedBytes: number, challengesAnswered: number, challengesFailed: number }> => await page.evaluate(() => window.glowmesh!.status())

@@ -14,20 +14,13 @@ import { toHex } from '../../protocol/bytes.js'
 import { runCli } from '../helpers/cli.js'
 import { startBrowserHarness, type BrowserHarness } from '../helpers/page.js'
 import type { TestDevnet } from '../helpers/devnet.js'
+import { waitFor } from '../helpers/wait.js'
 
 const fixture = fileURLToPath(new URL('./fixtures/webrtc/', import.meta.url))
 
 interface PeerRow { peerId: string, kind: string, transport: string, remoteAddr: string, limited: boolean }
 
-async function until<T> (what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await fn()
-    if (v !== undefined && v !== false) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
-}
+const until = async <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> => await waitFor(what, fn, { timeoutMs })
 
 const peerInfo = async (page: Page): Promise<PeerRow[]> => await page.evaluate(() => (window as any).glowmesh.peerInfo())
 const peerIdOf = async (page: Page): Promise<string> => await page.evaluate(() => (window as any).glowmesh.status().peerId)

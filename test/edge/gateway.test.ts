@@ -16,21 +16,14 @@ import { CID } from 'multiformats/cid'
 import { createHeliaLight } from 'helia'
 import { withHTTP } from '@helia/http'
 import { createVerifiedFetch } from '@helia/verified-fetch'
+import { waitFor } from '../helpers/wait.js'
 
 let devnet: TestDevnet
 let edge: { url: string, close: () => Promise<void> }
 let dir: string
 let stored: { root: string, cid: string, data: Uint8Array } | undefined
 
-async function until<T> (probe: () => Promise<T | undefined>, what: string, ms = 120_000): Promise<T> {
-  const end = Date.now() + ms
-  let last: unknown
-  for (;;) {
-    try { const v = await probe(); if (v !== undefined) return v } catch (err) { last = err }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`)
-    await new Promise((resolve) => setTimeout(resolve, 300))
-  }
-}
+const until = async <T>(probe: () => Promise<T | undefined>, what: string, ms = 120_000): Promise<T> => await waitFor(what, probe, { timeoutMs: ms, everyMs: 300 })
 
 const get = async (path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Response> => await fetch(`${edge.url}${path}`, { headers, method })
 

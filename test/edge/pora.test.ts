@@ -13,6 +13,7 @@ import { startTestDevnet, type TestDevnet } from '../helpers/devnet.js'
 import { spawnCli } from '../helpers/cli.js'
 import { startEdgeCli } from '../helpers/edge.js'
 import { registryEntry, challengeVerdicts } from '../helpers/pora.js'
+import { waitFor } from '../helpers/wait.js'
 
 const MiB = 1024 * 1024
 let devnet: TestDevnet
@@ -23,15 +24,7 @@ const reports: string[] = []
 
 interface StorageInfo { nodeId: string, state: string, registered: boolean, sectors: number, rewards: string, sealMs: number[], proven: number, challengesAnswered: number, challengesFailed: number, cachedBytes: number, lastError?: { message: string } }
 
-async function until<T> (probe: () => Promise<T | undefined | false>, what: string, ms = 150_000): Promise<T> {
-  const end = Date.now() + ms
-  let last: unknown
-  for (;;) {
-    try { const v = await probe(); if (v !== undefined && v !== false) return v } catch (err) { last = err }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`)
-    await new Promise((resolve) => setTimeout(resolve, 500))
-  }
-}
+const until = async <T>(probe: () => Promise<T | undefined | false>, what: string, ms = 150_000): Promise<T> => await waitFor(what, probe, { timeoutMs: ms, everyMs: 500 })
 
 const get = async (path: string): Promise<Response> => await fetch(`${edge!.url}${path}`)
 

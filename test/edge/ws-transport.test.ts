@@ -14,6 +14,7 @@ import { toHex } from '../../protocol/bytes.js'
 import { createLightNode, type LightNode } from '../../client/index.js'
 import { createFileStore } from '../../client/node/index.js'
 import { createWebSocketTransport, peerIdText, signHelloUrl, type WebSocketTransport } from '../../client/ws/index.js'
+import { waitFor } from '../helpers/wait.js'
 
 let devnet: TestDevnet
 let dir: string
@@ -22,13 +23,7 @@ let node: LightNode
 let urls: string[]
 const pushed: number[] = []
 
-async function until (cond: () => boolean | Promise<boolean>, what: string, ms = 120_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!await cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-}
+const until = async (cond: () => boolean | Promise<boolean>, what: string, ms = 120_000): Promise<void> => { await waitFor(what, cond, { timeoutMs: ms, everyMs: 200 }) }
 
 /** Opens a raw socket, waits for open (or failure). */
 async function rawSocket (url: string): Promise<{ ws: WebSocket, opened: boolean, closed: Promise<number> }> {

@@ -18,6 +18,7 @@ import { parseInferenceResult, verifyInferenceSignature, type InferenceResult } 
 import { keyFromFile } from '../../../protocol/chain/index.js'
 import { defaultModelPath, heldOutDigit } from '../../../cli/compute/mnist.js'
 import { computeApi, type JobView } from '../../../client/compute/market.js'
+import { waitFor } from '../../helpers/wait.js'
 
 const CHALLENGE_BLOCKS = 75
 
@@ -60,15 +61,7 @@ function startWorker (args: string[]): Worker {
   return { child, lines, stderr: () => err, exited }
 }
 
-async function until<T> (what: string, f: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await f().catch(() => undefined)
-    if (v !== undefined) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
-}
+const until = async <T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> => await waitFor(what, f, { timeoutMs })
 
 describe('compute market end to end (devnet, CLI worker + infer + dispute)', () => {
   let devnet: Awaited<ReturnType<typeof startMarketDevnet>>

@@ -26,6 +26,7 @@ import { computeApi, sendTx } from '../../../client/compute/market.js'
 import { runWorker } from '../../../cli/compute/worker-loop.js'
 import { openEngine, type Engine } from '../../../cli/compute/engine.js'
 import type { NodeMonitorOptions } from '../../../fullnode/compute/index.js'
+import { waitFor } from '../../helpers/wait.js'
 
 const MONITOR: NodeMonitorOptions = { share: 0.5, intervalMs: 400, window: 12, minSamples: 40, driftTvd: 0.3, driftAlpha: 0.001, minReexecuted: 2, disagreementRate: 0.5 }
 const BATCH = 8
@@ -38,16 +39,7 @@ function drifted (model: Model): Model {
   return { ...model, layers: model.layers.map((L, l) => l !== last ? L : { ...L, bias: L.bias.map((b, o) => o === DRIFT_CLASS ? b + (1 << 20) : b) }) }
 }
 
-async function until<T> (what: string, f: () => Promise<T | undefined>, timeoutMs = 180_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    const v = await f().catch((err) => { last = err; return undefined })
-    if (v !== undefined) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last === undefined ? '' : ` (last error: ${String((last as Error).message ?? last)})`}`)
-    await new Promise((resolve) => setTimeout(resolve, 500))
-  }
-}
+const until = async <T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 180_000): Promise<T> => await waitFor(what, f, { timeoutMs, everyMs: 500 })
 
 const getJson = async (url: string): Promise<any> => { const r = await fetch(url); if (!r.ok) throw new Error(`GET ${url}: ${r.status}`); return await r.json() }
 

@@ -19,6 +19,7 @@ import type { AbciServer } from '../../../fullnode/app/abci-server.js'
 import type { AbciFatalError } from '../../../fullnode/engine/errors.js'
 import { createCounterApp } from '../../helpers/counter-app.js'
 import type { CounterApp } from '../../helpers/counter-app.js'
+import { waitFor } from '../../helpers/wait.js'
 
 /** Free loopback TCP ports, all distinct (held open together while probing). @example const [rpc, p2p] = await freePorts(2) */
 export async function freePorts (n: number): Promise<number[]> {
@@ -110,10 +111,5 @@ export async function startLocalnet (o: { dir: string, n?: number, blockTimeMs?:
 
 /** Polls `check` every 50 ms until it returns true or `limitMs` passes. @example await until(async () => (await rpc.status()).latestBlockHeight > 5n, 'height 5') */
 export async function until (check: () => Promise<boolean> | boolean, what: string, limitMs = 30_000): Promise<void> {
-  const deadline = Date.now() + limitMs
-  for (;;) {
-    try { if (await check()) return } catch {}
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
+  await waitFor(what, check, { timeoutMs: limitMs, everyMs: 50 })
 }

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { LAUNCHER } from '../../helpers/cli.js'
 import type { LightStatus } from '../../../client/types.js'
+import { waitFor } from '../../helpers/wait.js'
 
 /** One running light process and what it has said so far. */
 export interface Light {
@@ -79,9 +80,5 @@ export async function stopLight (l: Light): Promise<void> {
  * @example await until(() => last(l)!.verifiedHeight > 5, 'a verified head', lights)
  */
 export async function until (cond: () => boolean | Promise<boolean>, what: string, lights: Light[], ms = 60_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!await cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; stderr tails:\n${lights.map(l => `--- ${l.name}\n${l.stderr.slice(-1500)}`).join('\n')}`)
-    await new Promise(resolve => setTimeout(resolve, 250))
-  }
+  await waitFor(what, cond, { timeoutMs: ms, diagnostics: () => `stderr tails:\n${lights.map(l => `--- ${l.name}\n${l.stderr.slice(-1500)}`).join('\n')}` })
 }

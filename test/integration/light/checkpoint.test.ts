@@ -12,6 +12,7 @@ import { spawnCli } from '../../helpers/cli.js'
 import { spawnLightProcess, stopLightProcess, type LightProcess } from '../../helpers/light-process.js'
 import { toHex } from '../../../protocol/bytes.js'
 import type { AcceptedHeader } from '../../../client/types.js'
+import { waitFor } from '../../helpers/wait.js'
 
 type Light = LightProcess
 
@@ -30,13 +31,7 @@ function spawnLight (home: string, extra: string[]): Light {
 
 const stopLight = stopLightProcess
 
-async function until (cond: () => boolean | Promise<boolean>, what: string, l?: Light, ms = 180_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!await cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; light stderr: ${l?.stderr.slice(-2000) ?? ''}`)
-    await new Promise(resolve => setTimeout(resolve, 100))
-  }
-}
+const until = async (cond: () => boolean | Promise<boolean>, what: string, l?: Light, ms = 180_000): Promise<void> => { await waitFor(what, cond, { timeoutMs: ms, everyMs: 100, diagnostics: () => `light stderr: ${l?.stderr.slice(-2000) ?? ''}` }) }
 
 const height = (l: Light): number => l.statuses.at(-1)?.verifiedHeight ?? 0
 

@@ -10,6 +10,7 @@ import { spawnCli } from '../../helpers/cli.js'
 import { spawnLightProcess, stopLightProcess, type LightProcess } from '../../helpers/light-process.js'
 import { toHex } from '../../../protocol/bytes.js'
 import type { LightStatus } from '../../../client/types.js'
+import { waitFor } from '../../helpers/wait.js'
 
 type Light = LightProcess
 const spawnLight = spawnLightProcess
@@ -21,13 +22,7 @@ const lights: Light[] = []
 
 
 
-async function until (cond: () => boolean | Promise<boolean>, what: string, ms = 120_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!await cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; light stderr: ${lights.map(l => l.stderr.slice(-2000)).join('\n---\n')}`)
-    await new Promise(resolve => setTimeout(resolve, 250))
-  }
-}
+const until = async (cond: () => boolean | Promise<boolean>, what: string, ms = 120_000): Promise<void> => { await waitFor(what, cond, { timeoutMs: ms, diagnostics: () => `light stderr: ${lights.map(l => l.stderr.slice(-2000)).join('\n---\n')}` }) }
 
 const last = (l: Light): LightStatus | undefined => l.statuses.at(-1)
 

@@ -15,6 +15,7 @@ import { spawnLightProcess, stopLightProcess, type LightProcess } from '../../he
 import { registryEntry, type RegistryEntry } from '../../helpers/pora.js'
 import { toHex } from '../../../protocol/bytes.js'
 import type { LightStatus } from '../../../client/types.js'
+import { waitFor } from '../../helpers/wait.js'
 
 type Light = LightProcess
 /** A light node pledging 4 MiB. */
@@ -28,13 +29,7 @@ const lights: Light[] = []
 
 
 
-async function until (cond: () => boolean | Promise<boolean>, what: string, ms = 120_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!await cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; light stderr: ${lights.map(l => l.stderr.slice(-3000)).join('\n---\n')}`)
-    await new Promise(resolve => setTimeout(resolve, 300))
-  }
-}
+const until = async (cond: () => boolean | Promise<boolean>, what: string, ms = 120_000): Promise<void> => { await waitFor(what, cond, { timeoutMs: ms, everyMs: 300, diagnostics: () => `light stderr: ${lights.map(l => l.stderr.slice(-3000)).join('\n---\n')}` }) }
 
 const nodeIdOf = (l: Light): Uint8Array => new Uint8Array(Buffer.from(JSON.parse(readFileSync(join(l.home, 'light', 'key.json'), 'utf8')).publicKey, 'base64'))
 const last = (l: Light): LightStatus | undefined => l.statuses.at(-1)

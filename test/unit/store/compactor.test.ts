@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { SEGMENT_SIZE } from '../../../protocol/storage/index.js'
 import { FilePrunedError, FlowStore, startCompactor } from '../../../fullnode/store/index.js'
 import { freshStore, testFile, upload } from './fixtures.js'
+import { waitFor } from '../../helpers/wait.js'
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => { while (cleanups.length > 0) await cleanups.pop()!() })
@@ -19,12 +20,7 @@ async function raw (dir: string, offset: number, length: number): Promise<Buffer
   return out
 }
 
-async function until (what: string, cond: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; !await cond(); i++) {
-    if (i > 200) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-}
+const until = async (what: string, cond: () => Promise<boolean>): Promise<void> => { await waitFor(what, cond, { timeoutMs: 10_000, everyMs: 25 }) }
 
 describe('startCompactor', () => {
   it('gives a pruned file\'s bytes back after a kick; the range, the record and the neighbour stay', async () => {
