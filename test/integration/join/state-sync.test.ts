@@ -19,6 +19,7 @@ import { parseNodeConfig } from '../../../fullnode/config.js'
 import { generateKey } from '../../../protocol/chain/index.js'
 import { stateKeys, verifyStateProof, decodeRecord } from '../../../protocol/chain/state-proof.js'
 import { fromHex } from '../../../protocol/bytes.js'
+import { waitFor } from '../../helpers/wait.js'
 
 const BLOCK_MS = 25
 const CHAIN = 1000
@@ -30,15 +31,8 @@ const sleep = async (ms: number): Promise<void> => await new Promise((resolve) =
 const t0 = Date.now()
 
 /** Polls `cond` (errors count as "not yet") until it holds; on timeout says what it last saw. */
-async function until<T> (what: string, cond: () => Promise<T | undefined | false>, timeoutMs = 300_000, everyMs = 500): Promise<T> {
-  const end = Date.now() + timeoutMs
-  let last = ''
-  for (;;) {
-    try { const v = await cond(); if (v !== undefined && v !== false) return v; last = String(v) } catch (err) { last = (err as Error).message }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${last}${joiner === undefined ? '' : `; joiner log tail: ${tail(join(joiner.dir, 'node.log'))}`}`)
-    await sleep(everyMs)
-  }
-}
+const until = async <T>(what: string, cond: () => Promise<T | undefined | false>, timeoutMs = 300_000, everyMs = 500): Promise<T> =>
+  await waitFor(what, cond, { timeoutMs, everyMs, diagnostics: () => joiner === undefined ? '' : `joiner log tail: ${tail(join(joiner.dir, 'node.log'))}` })
 function tail (path: string, n = 2500): string { return existsSync(path) ? readFileSync(path, 'utf8').slice(-n) : '(none)' }
 const comet = async (url: string, path: string): Promise<any> => (await (await fetch(`${url}/${path}`)).json() as any).result
 const engineUrl = (i: number): string => `http://127.0.0.1:${parseNodeConfig(readFileSync(join(devnet.nodes[i].dir, 'config.json'), 'utf8')).cometbft.rpcPort}`
@@ -79,6 +73,12 @@ describe('a long chain: lifecycle pruning, then a new full node joins by state s
     const da = await cli('da', 'submit', blob, '--json')
     expect(da.code, da.stderr).toBe(0)
     sent.daHeight = JSON.parse(da.stdout).height
+    const heldAt = async (i: number): Promise<any> => await (await fetch(`${devnet.nodes[i].rpcUrl}/da/${sent.daHeight!}`)).json()
+    // the blob's cells are held while the block is in the sampling window (600 blocks by default)…
+    const fresh = await until(`node0 to hold the DA blob at ${sent.daHeight!}`, async () => { const d = await heldAt(0); return d.held === true ? d : undefined }, 60_000)
+    expect(fresh).toMatchObject({ inWindow: true, blobs: 1 })
+    const blobFile = (i: number): string => join(devnet.nodes[i].dir, 'data', 'da', 'blobs', `${fresh.submissions[0].blobs[0].commitment as string}.cells`)
+    expect(existsSync(blobFile(0))).toBe(true)
     const rec = await devnet.rpc(0).file(put.root)
     sent.pruned = { root: put.root, flowStart: rec.flowStart, size: rec.size }
     console.log(`[bench] txs in by height ${(await devnet.rpc(0).status()).height}, ${((Date.now() - t0) / 1000).toFixed(0)} s after start; file ${put.root} expires at epoch ${rec.expiryEpoch}`)
@@ -110,6 +110,15 @@ describe('a long chain: lifecycle pruning, then a new full node joins by state s
 
     const head = await until(`height ${CHAIN}`, async () => { const h = (await devnet.rpc(0).status()).height; return h >= CHAIN ? h : undefined }, 600_000, 1000)
     console.log(`[bench] chain of ${head} blocks (${BLOCK_MS} ms setting) built in ${((Date.now() - t0) / 1000).toFixed(0)} s since the devnet start`)
+    // …and gone from every validator once the block leaves the window: the submission's index entry
+    // and the blob's file (cells + proofs) are deleted
+    for (let i = 0; i < 4; i++) {
+      let seen: unknown
+      await until(`node${i} to prune the DA blob at ${sent.daHeight!} (window ${fresh.windowBlocks as number})`, async () => {
+        seen = await heldAt(i)
+        return !existsSync(blobFile(i)) && (seen as any).inWindow === false && (seen as any).blobs === 0
+      }, 120_000).catch((err) => { throw new Error(`${(err as Error).message}; /da answered ${JSON.stringify(seen)}; blob file there: ${existsSync(blobFile(i))}`) })
+    }
   }, 900_000)
 
   it('a 5th node joins by state sync, reaches the head with the same app hash, proves an account, keeps up', async () => {
