@@ -60,7 +60,7 @@ export interface LightNodeOptions {
   sampleAttempts?: number
   /** First retry delay of sampling, ms (doubling); default 500. */
   retryDelayMs?: number
-  /** How long after a NOT_AVAILABLE the peer is asked again before it counts as withholding, ms; default 3000. */
+  /** How long after a NOT_AVAILABLE the peer is asked again before it counts as withholding (and the block gets a late round), ms; default 3000. */
   refusalGraceMs?: number
   /** Blocks sampled at once; default 2. */
   sampleConcurrency?: number

@@ -41,7 +41,9 @@ export interface SamplerOptions {
    * A NOT_AVAILABLE answer is an `unavailable` offence only when the peer still refuses this long
    * later: a full node that has not yet received a fresh block's cells (replication races the first
    * samples) is not withholding them. Measured in a soak: ~60 % of blob blocks drew such a refusal
-   * from an honest node. Default 3000 ms.
+   * from an honest node. The same grace buys a block one late round of asking when refusals are all
+   * that keep it from "sampled", so replication lag doesn't make an honest block unavailable.
+   * Default 3000 ms.
    */
   refusalGraceMs?: number
 }
@@ -205,13 +207,20 @@ export class Sampler {
     // peers that answered NOT_AVAILABLE → the columns they refused (confirmed after a grace: confirmRefusals)
     const refused = new Map<PeerRef, number[]>()
 
-    for (let round = 0; round < this.o.sampleAttempts; round++) {
-      if (round > 0) await sleep(this.o.retryDelayMs * 2 ** (round - 1), signal)
+    // After the retries, one late round when refusals are all that stands between this block and
+    // "sampled": a fresh block's cells can reach some full nodes seconds after its header (the soak saw
+    // a block judged unavailable because every peer asked was still receiving column 47), so the late
+    // round re-asks everyone refusalGraceMs later. A withholder costs the sampler that wait, no more.
+    const grace = this.o.refusalGraceMs ?? 3000
+    for (let round = 0; round <= this.o.sampleAttempts; round++) {
+      const late = round === this.o.sampleAttempts
+      if (late && (refused.size === 0 || !columns.every(c => verified.has(c) || [...refused.values()].some(cols => cols.includes(c))))) break
+      if (round > 0) await sleep(late ? grace : this.o.retryDelayMs * 2 ** (round - 1), signal)
       // columns verified against a smaller blob list than we now know are not done
       for (const [c, v] of verified) if ([...union.keys()].some(k => !v.keys.has(k))) verified.delete(c)
       const todo = columns.filter(c => !verified.has(c))
       if (todo.length === 0) break
-      const groups = this.assign(todo, tried, round === 0)
+      const groups = this.assign(todo, late ? new Map(todo.map(c => [c, new Set<PeerRef>()])) : tried, round === 0)
       if (groups.size === 0) { lastReason = 'no usable peer left to ask'; continue }
       const results = await Promise.all([...groups].map(async ([peer, cols]) => {
         for (const c of cols) tried.get(c)!.add(peer)

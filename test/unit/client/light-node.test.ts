@@ -192,6 +192,27 @@ describe('DA sampling', () => {
     expect(node.status().lastConfidence).toBe(0)
   })
 
+  it('a block whose cells reach every peer only after the retries is sampled in the late round, not judged unavailable', async () => {
+    const chain = await makeChain({ length: 4, daHeights: [3n] })
+    // both peers are honest but late: they refuse everything until their cells arrive, 400 ms in,
+    // long after the two quick rounds (20 ms apart) are over
+    const late = new Set(Array.from({ length: 128 }, (_, i) => i))
+    const t = fakeTransport(chain, { a: { withhold: late }, b: { withhold: late } })
+    const unavailable: any[] = []
+    const node = start(chain, t, memoryStore(), { sampleAttempts: 2, retryDelayMs: 20, refusalGraceMs: 800 })
+    node.on('unavailable', u => unavailable.push(u))
+    setTimeout(() => { late.clear() }, 400)
+    await node.start()
+    await until(() => node.status().sampledBlocks === 1, 'block 3 sampled in the late round', 10_000)
+    expect(unavailable).toEqual([])
+    expect(node.samplingStats().unavailableBlocks).toBe(0)
+    // asked in both quick rounds and once more after the grace; nobody is reported for being late
+    const rounds = t.sampleRequests.filter(r => r.height === 3n)
+    expect(rounds.length).toBeGreaterThanOrEqual(3)
+    await new Promise(resolve => setTimeout(resolve, 900))
+    expect(t.reports).toEqual([])
+  })
+
   it('a refusal is an offence only when it persists: a peer still receiving the cells is not reported, a withholder is', async () => {
     const chain = await makeChain({ length: 4, daHeights: [3n] })
     const all = new Set(Array.from({ length: 128 }, (_, i) => i))
