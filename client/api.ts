@@ -17,6 +17,7 @@ import { offenceOf } from './header-sync.js'
 import { Sampler, type SamplerComponents, type SamplerOptions } from './sampler.js'
 import { EMPTY_DATA_HASH } from './sample-check.js'
 import type { AcceptedHeader, LightTransport, PeerRef, WaitOptions } from './types.js'
+import { withTimeout } from '../protocol/signals.js'
 
 /** A height that is not a positive safe integer. */
 export class InvalidHeightError extends GlowmeshError {
@@ -159,7 +160,6 @@ export function createQueries (c: QueryComponents, o: QueryOptions): LightQuerie
     reports.set(u.height, { height: u.height, available: false, outcome: 'unavailable', confidence: 0, sampledColumns: [], blobs: 0, peers: [], cost: cost(u.height), verifiedHeader: c.log.get(u.height)?.hash ?? hashes.get(u.height) ?? '', reused: true, missing: u.missing, reason: u.reason })
   })
 
-  const timeout = (signal: AbortSignal): AbortSignal => AbortSignal.any([signal, AbortSignal.timeout(o.requestTimeoutMs)])
   const blame = (peer: PeerRef, err: unknown, what: string): void => {
     const offence = offenceOf(err)
     const detail = `${what}: ${(err as Error)?.name ?? 'Error'}: ${(err as Error)?.message ?? String(err)}`
@@ -176,7 +176,7 @@ export function createQueries (c: QueryComponents, o: QueryOptions): LightQuerie
   async function fetchLogged (entry: AcceptedHeader, signal: AbortSignal): Promise<Header> {
     for (const peer of usable(entry.height)) {
       try {
-        const lb = await transport.lightBlock(peer, BigInt(entry.height), { signal: timeout(signal) })
+        const lb = await withTimeout(signal, o.requestTimeoutMs, async (s) => await transport.lightBlock(peer, BigInt(entry.height), { signal: s }))
         const header = lb?.signedHeader?.header
         if (header?.height === BigInt(entry.height) && toHex(hashHeader(header)) === entry.hash) return header
         c.peers.report(peer, 'forged-header', `serves a header at ${entry.height} that is not the verified ${entry.hash}`)
@@ -192,7 +192,7 @@ export function createQueries (c: QueryComponents, o: QueryOptions): LightQuerie
   async function verifyAbove (height: number, trusted: LightBlock, signal: AbortSignal): Promise<{ entry: AcceptedHeader, header: Header }> {
     const peers = usable(height).slice(0, 3)
     const heads = await Promise.all(peers.map(async (peer) => {
-      try { return { peer, h: Number((await transport.lightBlock(peer, 'latest', { signal: timeout(signal) }))?.signedHeader?.header?.height ?? 0n) } } catch (err) {
+      try { return { peer, h: Number((await withTimeout(signal, o.requestTimeoutMs, async (s) => await transport.lightBlock(peer, 'latest', { signal: s })))?.signedHeader?.header?.height ?? 0n) } } catch (err) {
         if (signal.aborted) throw abortErr(`header ${height}`, signal)
         blame(peer, err, 'head request')
         return { peer, h: 0 }
@@ -204,7 +204,7 @@ export function createQueries (c: QueryComponents, o: QueryOptions): LightQuerie
     let last: unknown
     for (const { peer } of have) {
       try {
-        const lb = await transport.lightBlock(peer, BigInt(height), { signal: timeout(signal) })
+        const lb = await withTimeout(signal, o.requestTimeoutMs, async (s) => await transport.lightBlock(peer, BigInt(height), { signal: s }))
         if (lb?.signedHeader?.header?.height !== BigInt(height)) throw new HeaderVerificationError(height, `${peer} served height ${String(lb?.signedHeader?.header?.height)}`)
         const { trace } = await verifySkipping({
           trusted,
@@ -213,7 +213,7 @@ export function createQueries (c: QueryComponents, o: QueryOptions): LightQuerie
           trustingPeriodMs: o.trustingPeriodMs,
           now: o.now(),
           maxClockDriftMs: o.maxClockDriftMs,
-          fetchLightBlock: async (h, fo) => await transport.lightBlock(peer, h, { signal: timeout(fo.signal ?? signal) }),
+          fetchLightBlock: async (h, fo) => await withTimeout(fo.signal ?? signal, o.requestTimeoutMs, async (s) => await transport.lightBlock(peer, h, { signal: s })),
           signal
         })
         const t = trace[trace.length - 1]
@@ -241,9 +241,10 @@ export function createQueries (c: QueryComponents, o: QueryOptions): LightQuerie
         let hash = fromHex(anchorEntry.hash)
         for (let h = anchorEntry.height - 1; h >= height;) {
           const from = Math.max(height, h - 31)
-          const blocks = transport.lightBlocks !== undefined
-            ? await transport.lightBlocks(peer, BigInt(from), h - from + 1, { signal: timeout(signal) })
-            : [await transport.lightBlock(peer, BigInt(h), { signal: timeout(signal) })]
+          const lightBlocks = transport.lightBlocks?.bind(transport)
+          const blocks = lightBlocks !== undefined
+            ? await withTimeout(signal, o.requestTimeoutMs, async (s) => await lightBlocks(peer, BigInt(from), h - from + 1, { signal: s }))
+            : [await withTimeout(signal, o.requestTimeoutMs, async (s) => await transport.lightBlock(peer, BigInt(h), { signal: s }))]
           const byHeight = new Map(blocks.map(b => [Number(b?.signedHeader?.header?.height ?? -1), b]))
           const lowest = transport.lightBlocks !== undefined ? from : h
           for (; h >= lowest; h--) {

@@ -17,6 +17,7 @@ import { AbortError } from '../protocol/wire/index.js'
 import { shuffle } from './peers.js'
 import type { SegmentCache } from './segment-cache.js'
 import type { LightTransport, PeerOffence, PeerRef, WaitOptions } from './types.js'
+import { withTimeout } from '../protocol/signals.js'
 
 /** No file with that root or CID is on chain. */
 export class FileNotFoundError extends GlowmeshError {
@@ -155,8 +156,7 @@ export async function fetchSegment (c: FetchFileComponents, file: { root: Uint8A
     signal?.throwIfAborted()
     let got
     try {
-      const timeout = AbortSignal.timeout(c.timeoutMs ?? 30_000)
-      got = await segment(peer, file.root, index, { signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]) })
+      got = await withTimeout(signal, c.timeoutMs ?? 30_000, async (s) => await segment(peer, file.root, index, { signal: s }))
     } catch (err) {
       if (signal?.aborted === true) throw new AbortError(undefined, { cause: signal.reason })
       const name = (err as Error)?.name

@@ -18,6 +18,7 @@ import type { PinnedGenesis } from './genesis.js'
 import type { HeaderLog } from './header-log.js'
 import type { PeerBook } from './peers.js'
 import type { AcceptedHeader, LightTransport, PeerOffence, PeerRef } from './types.js'
+import { withTimeout } from '../protocol/signals.js'
 
 /** Tunables of header sync (defaults in createLightNode). */
 export interface HeaderSyncOptions {
@@ -95,7 +96,7 @@ export class HeaderSync {
     if (peers.length === 0) throw new NoPeersError()
     const heads = await Promise.all(peers.map(async (peer) => {
       try {
-        return { peer, lb: await this.c.transport.lightBlock(peer, 'latest', { signal: this.timeout(signal) }) }
+        return { peer, lb: await withTimeout(signal, this.o.requestTimeoutMs, async (s) => await this.c.transport.lightBlock(peer, 'latest', { signal: s })) }
       } catch (err) {
         if (signal.aborted) throw err
         this.blame(peer, err, 'head request')
@@ -144,10 +145,6 @@ export class HeaderSync {
     return true
   }
 
-  private timeout (signal: AbortSignal): AbortSignal {
-    return AbortSignal.any([signal, AbortSignal.timeout(this.o.requestTimeoutMs)])
-  }
-
   private blame (peer: PeerRef, err: unknown, what: string): void {
     const offence = offenceOf(err)
     const detail = `${what}: ${(err as Error)?.name ?? 'Error'}: ${(err as Error)?.message ?? String(err)}`
@@ -162,7 +159,7 @@ export class HeaderSync {
     for (const peer of peers) {
       let lb: LightBlock
       try {
-        lb = await this.c.transport.lightBlock(peer, 1n, { signal: this.timeout(signal) })
+        lb = await withTimeout(signal, this.o.requestTimeoutMs, async (s) => await this.c.transport.lightBlock(peer, 1n, { signal: s }))
       } catch (err) {
         if (isAbort(err, signal)) throw err
         this.blame(peer, err, 'header 1')
@@ -203,7 +200,7 @@ export class HeaderSync {
     for (const peer of peers) {
       let lb: LightBlock
       try {
-        lb = await this.c.transport.lightBlock(peer, cp.height, { signal: this.timeout(signal) })
+        lb = await withTimeout(signal, this.o.requestTimeoutMs, async (s) => await this.c.transport.lightBlock(peer, cp.height, { signal: s }))
       } catch (err) {
         if (isAbort(err, signal)) throw err
         this.blame(peer, err, `checkpoint ${cp.height}`)
@@ -253,7 +250,7 @@ export class HeaderSync {
         now: this.o.now(),
         maxClockDriftMs: this.o.maxClockDriftMs,
         fetchLightBlock: async (h, o) => {
-          const b = await this.c.transport.lightBlock(peer, h, { signal: this.timeout(o.signal ?? signal) })
+          const b = await withTimeout(o.signal ?? signal, this.o.requestTimeoutMs, async (s) => await this.c.transport.lightBlock(peer, h, { signal: s }))
           fetched.set(h, b)
           return b
         },
@@ -340,12 +337,13 @@ export class HeaderSync {
   // Fetches blocks [max(low, h-31), h] into the cache, batched when the transport can.
   private async fetchRange (peer: PeerRef, low: bigint, h: bigint, cache: Map<bigint, LightBlock>, signal: AbortSignal): Promise<void> {
     const from = h - 31n > low ? h - 31n : low
-    if (this.c.transport.lightBlocks !== undefined) {
-      const blocks = await this.c.transport.lightBlocks(peer, from, Number(h - from + 1n), { signal: this.timeout(signal) })
+    const lightBlocks = this.c.transport.lightBlocks?.bind(this.c.transport)
+    if (lightBlocks !== undefined) {
+      const blocks = await withTimeout(signal, this.o.requestTimeoutMs, async (s) => await lightBlocks(peer, from, Number(h - from + 1n), { signal: s }))
       for (const b of blocks) if (b?.signedHeader?.header !== undefined) cache.set(b.signedHeader.header.height, b)
       if (cache.has(h)) return
     }
-    cache.set(h, await this.c.transport.lightBlock(peer, h, { signal: this.timeout(signal) }))
+    cache.set(h, await withTimeout(signal, this.o.requestTimeoutMs, async (s) => await this.c.transport.lightBlock(peer, h, { signal: s })))
   }
 
   private async record (items: Array<{ entry: AcceptedHeader, header: Header }>): Promise<void> {

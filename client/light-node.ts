@@ -18,6 +18,7 @@ import { Sampler, type SamplerStats } from './sampler.js'
 import type { CellCache } from './cell-cache.js'
 import { createQueries, type AvailabilityReport, type LightQueries } from './api.js'
 import type { AcceptedHeader, LightStatus, LightStore, LightTransport, PeerOffence, StorageContributor } from './types.js'
+import { linkSignals } from '../protocol/signals.js'
 
 /** Two weeks: CometBFT's usual trusting period (below a three-week unbonding period). */
 export const DEFAULT_TRUSTING_PERIOD_MS = 14 * 86_400_000
@@ -273,7 +274,8 @@ export function createLightNode (options: LightNodeOptions): LightNode {
     reportPeer: (peer, offence, detail) => { peers.report(peer, offence, detail) },
     sampleFrom: async (peer, height, columns, o) => {
       if (sampler === undefined || state === 'stopped') throw new LightNodeStateError(`sampleFrom on a ${state} light node`)
-      return await sampler.sampleFrom(peer, BigInt(height), columns, o?.signal === undefined ? signal : AbortSignal.any([signal, o.signal]))
+      const s = linkSignals(signal, o?.signal)
+      try { return await sampler.sampleFrom(peer, BigInt(height), columns, s) } finally { s.clear() }
     },
     samplingStats: () => ({ ...(sampler?.stats ?? { sampledBlocks: 0, emptyBlocks: 0, unavailableBlocks: 0, expiredBlocks: 0, lastConfidence: 0, lastSampledHeight: 0 }), backlog: sampler?.backlog ?? 0 }),
 

@@ -18,6 +18,7 @@ import { EMPTY_DATA_HASH, checkSampleResponse, type CheckedSample, type ProvenBl
 import type { LightTransport, PeerOffence, PeerRef } from './types.js'
 import { CellsNotHeldError, SampleRefusedError, type CellCache, type VerifiedSample } from './cell-cache.js'
 import type { SampleResponse } from '../protocol/wire/index.js'
+import { withTimeout } from '../protocol/signals.js'
 
 /** Tunables of the sampler (defaults in createLightNode). */
 export interface SamplerOptions {
@@ -225,7 +226,7 @@ export class Sampler {
       const results = await Promise.all([...groups].map(async ([peer, cols]) => {
         for (const c of cols) tried.get(c)!.add(peer)
         try {
-          const res = await this.c.transport.sample(peer, height, cols, { signal: AbortSignal.any([signal, AbortSignal.timeout(this.o.requestTimeoutMs)]) })
+          const res = await withTimeout(signal, this.o.requestTimeoutMs, async (s) => await this.c.transport.sample(peer, height, cols, { signal: s }))
           if (res?.status !== 'OK') {
             lastReason = `${peer} answered ${String(res?.status)}${res?.message === '' || res?.message === undefined ? '' : `: ${res.message}`}`
             if (res?.status === 'NOT_AVAILABLE') refused.set(peer, [...(refused.get(peer) ?? []), ...cols])
@@ -315,7 +316,7 @@ export class Sampler {
       await Promise.all([...refused].map(async ([peer, cols]) => {
         const columns = [...new Set(cols)].sort((a, b) => a - b)
         try {
-          const res = await this.c.transport.sample(peer, height, columns, { signal: AbortSignal.any([signal, AbortSignal.timeout(this.o.requestTimeoutMs)]) })
+          const res = await withTimeout(signal, this.o.requestTimeoutMs, async (s) => await this.c.transport.sample(peer, height, columns, { signal: s }))
           if (res?.status === 'NOT_AVAILABLE') this.report(peer, 'unavailable', `height ${height}: ${peer} answered NOT_AVAILABLE, and again ${grace} ms later`)
           else if (res?.status === 'OK') checkSampleResponse(res, { height, dataHash, columns })
         } catch (err) {
@@ -350,7 +351,7 @@ export class Sampler {
   async sampleFrom (peer: PeerRef, height: bigint, columns: number[], signal: AbortSignal): Promise<{ height: number, columns: number[], blobs: number, peer: PeerRef }> {
     const header = this.recent.get(height)
     if (header === undefined) throw new CellsNotHeldError(`height ${height} is not a recently verified header of this node`)
-    const res = await this.c.transport.sample(peer, height, columns, { signal: AbortSignal.any([signal, AbortSignal.timeout(this.o.requestTimeoutMs)]) })
+    const res = await withTimeout(signal, this.o.requestTimeoutMs, async (s) => await this.c.transport.sample(peer, height, columns, { signal: s }))
     if (res?.status !== 'OK') throw new SampleRefusedError(peer, String(res?.status), res?.message ?? '')
     let checked: CheckedSample
     try { checked = checkSampleResponse(res, { height, dataHash: header.dataHash, columns }) } catch (err) {

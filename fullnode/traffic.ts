@@ -16,6 +16,7 @@ import { generateKey, keyFromFile, keyToFile, type Ed25519Key } from '../protoco
 import { fileLayout, segmentChunkCount, segmentRoot, SegmentTree, SEGMENT_SIZE } from '../protocol/storage/index.js'
 import { createWasmHasher } from '../wasm/keccak/index.js'
 import { toHex } from '../protocol/bytes.js'
+import { pause } from '../protocol/sleep.js'
 
 export interface DemoTrafficOptions {
   /** A node's RPC (node0 of the devnet). */
@@ -37,11 +38,6 @@ export interface DemoTraffic {
   stopped: Promise<void>
 }
 
-const sleep = async (ms: number, signal?: AbortSignal): Promise<void> => await new Promise((resolve) => {
-  const done = (): void => { clearTimeout(t); signal?.removeEventListener('abort', done); resolve() }
-  const t = setTimeout(done, ms)
-  signal?.addEventListener('abort', done, { once: true })
-})
 
 async function trafficKey (home: string): Promise<Ed25519Key> {
   const path = join(home, 'traffic-key.json')
@@ -122,9 +118,9 @@ export async function startDemoTraffic (options: DemoTrafficOptions): Promise<De
         stats.errors++
         funded = false // a failure may be an empty balance: re-check before the next try
         log(`demo traffic: ${String(err?.message ?? err)}`)
-        await sleep(2000, signal)
+        await pause(2000, signal)
       }
-      await sleep(300, signal)
+      await pause(300, signal)
     }
   }
   const stopped = loop().catch((err) => { log(`demo traffic stopped: ${String(err?.message ?? err)}`) })

@@ -23,6 +23,7 @@ import {
   type Challenge, type ChallengeAnswer
 } from '../../protocol/wire/index.js'
 import type { LightTransport, PeerOffence, PeerRef } from '../types.js'
+import { linkSignals, withTimeout } from '../../protocol/signals.js'
 
 const LIES: ReadonlySet<PeerOffence> = new Set(['forged-header', 'insufficient-commit', 'bad-sample', 'bad-segment', 'malformed'])
 
@@ -154,7 +155,7 @@ export function wrapLibp2pTransport (o: Libp2pTransportOptions): Libp2pLightTran
       if (have.has(id) || isBanned(id)) return
       for (const group of o.dialGroups?.(mas, i) ?? [mas]) {
         try {
-          await libp2p.dial(group, { signal: AbortSignal.any([controller.signal, AbortSignal.timeout(10_000)]) })
+          await withTimeout(controller.signal, 10_000, async (s) => await libp2p.dial(group, { signal: s }))
           return
         } catch (err) { log(`dial ${id}${o.dialGroups === undefined ? '' : ` (${group[0].toString()})`} failed: ${(err as Error).message}`) }
       }
@@ -200,7 +201,7 @@ export function wrapLibp2pTransport (o: Libp2pTransportOptions): Libp2pLightTran
       // validators push challenges over the connections we opened
       const { maxRequestBytes } = getProtocol(CHALLENGE_PROTOCOL)
       libp2p.handle(CHALLENGE_PROTOCOL, async (stream, connection) => {
-        const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(60_000)])
+        const signal = linkSignals(controller.signal, AbortSignal.timeout(60_000))
         try {
           const challenge = decodeRequest(CHALLENGE_PROTOCOL, await readFrame(stream, { maxBytes: maxRequestBytes, signal })) as Challenge
           const answer: ChallengeAnswer = await handler(challenge, connection.remotePeer.toString())
@@ -209,6 +210,8 @@ export function wrapLibp2pTransport (o: Libp2pTransportOptions): Libp2pLightTran
         } catch (err) {
           log(`challenge from ${connection.remotePeer.toString()}: ${(err as Error).message}`)
           stream.abort(err as Error)
+        } finally {
+          signal.clear()
         }
       }).catch((err: Error) => { log(`cannot handle challenges: ${err.message}`) })
     },

@@ -22,6 +22,7 @@ import { InvalidResponseError, NotFoundError, PrunedError, RateLimitedError, Rem
 import { lightBlockFromWire } from '../../fullnode/net/lightblock.js'
 import type { LightTransport, PeerOffence, PeerRef, WaitOptions } from '../types.js'
 import { signHelloUrl } from './hello.js'
+import { withTimeout } from '../../protocol/signals.js'
 
 /** The part of a WebSocket this transport uses (the standard one and workerd's both fit). */
 export interface WebSocketLike {
@@ -192,7 +193,7 @@ export function createWebSocketTransport (options: WebSocketTransportOptions): W
     if (c.ws !== undefined || c.dialing || c.bannedUntil > Date.now() || stopped) return
     c.dialing = true
     try {
-      const ws = await connect(signHelloUrl(c.url, options.chainId, secretKey), AbortSignal.any([controller.signal, AbortSignal.timeout(10_000)]))
+      const ws = await withTimeout(controller.signal, 10_000, async (s) => await connect(signHelloUrl(c.url, options.chainId, secretKey), s))
       if (stopped) { ws.close(1000, 'stopped'); return }
       c.ws = ws
       ws.addEventListener('message', (ev) => { onMessage(c, ws, ev.data) })

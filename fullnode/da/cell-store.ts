@@ -238,9 +238,12 @@ export class CellStore {
   async record (subs: SubmissionRecord[]): Promise<void> {
     this.check()
     if (subs.length === 0) return
-    const batch = this.db.batch()
     for (const s of subs) {
       if (!Number.isSafeInteger(s.height) || s.height < 1 || !Number.isSafeInteger(s.index) || s.index < 0) throw new InvalidInputError('submission height/index out of range')
+      s.commitments.forEach(commitmentHex)
+    }
+    const batch = this.db.batch()
+    for (const s of subs) {
       const cs = s.commitments.map(commitmentHex)
       batch.put(sKey(s.height, s.index), json({ size: s.size, txHash: s.txHash, commitments: cs }))
       for (const c of cs) { batch.put(rKey(c, s.height, s.index), new Uint8Array([1])); batch.del(`p/${c}`) }
@@ -277,7 +280,8 @@ export class CellStore {
         batch.del(k)
         pruned++
       }
-      if (pruned > 0) await batch.write()
+      // an unwritten batch must be closed: the db keeps every open one (the 30-min soak found one left per block)
+      if (pruned > 0) await batch.write(); else await batch.close()
     }
     const now = Date.now()
     for (const [c, expiry] of this.pending) {

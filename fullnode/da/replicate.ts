@@ -11,6 +11,8 @@ import { CELLS_PER_EXT_BLOB } from '../../protocol/da/index.js'
 import { fromHex, toHex } from '../../protocol/bytes.js'
 import { MAX_SAMPLE_CELLS, type SampleResponse } from '../../protocol/wire/index.js'
 import type { CellStore } from './cell-store.js'
+import { pause } from '../../protocol/sleep.js'
+import { withTimeout } from '../../protocol/signals.js'
 
 /** Where cells come from: peers, and one sample request to one of them (throws on a non-OK answer). */
 export interface CellSource {
@@ -74,7 +76,7 @@ export function startCellReplicator (options: CellReplicatorOptions): CellReplic
     for (let attempt = 0; attempt < peers.length; attempt++) {
       const peer = peers[(cursor++) % peers.length]
       try {
-        const blobs = await fetchBlock(source, peer, height, all, AbortSignal.any([controller.signal, AbortSignal.timeout(30_000)]))
+        const blobs = await withTimeout(controller.signal, 30_000, async (s) => await fetchBlock(source, peer, height, all, s))
         const lacking = all.map((c, i) => ({ c, i })).filter(({ c }) => !store.has(c))
         // put() KZG-verifies every cell before anything is kept.
         await store.put(lacking.map(({ c, i }) => ({ commitment: fromHex(c, 48), ...blobs[i] })), { signal: controller.signal })
@@ -106,11 +108,7 @@ export function startCellReplicator (options: CellReplicatorOptions): CellReplic
       } catch (err: any) {
         if (!controller.signal.aborted) log(`da replicate: ${String(err?.message ?? err)}`)
       }
-      await new Promise<void>((resolve) => {
-        wake = resolve
-        const t = setTimeout(resolve, options.intervalMs ?? 1000)
-        controller.signal.addEventListener('abort', () => { clearTimeout(t); resolve() }, { once: true })
-      })
+      await pause(options.intervalMs ?? 1000, controller.signal, (w) => { wake = w })
     }
   })()
 

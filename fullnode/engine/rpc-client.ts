@@ -8,6 +8,7 @@
 import { signedHeaderFromJson, validatorsFromJson, headerFromJson } from '../../protocol/chain/json.js'
 import type { Header, LightBlock, SignedHeader, Validator } from '../../protocol/chain/types.js'
 import { CometRpcError } from './errors.js'
+import { linkSignals } from '../../protocol/signals.js'
 
 export interface CometRpcOptions {
   /** e.g. `http://127.0.0.1:26657`. */
@@ -81,31 +82,36 @@ export function createCometRpc (o: CometRpcOptions): CometRpc {
 
   const call = async (method: string, params: Record<string, unknown> = {}, options: CallOptions = {}): Promise<any> => {
     const timeout = AbortSignal.timeout(options.timeoutMs ?? defaultTimeout)
-    const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout])
-    const id = nextId++
-    let res: globalThis.Response
+    const linked = options.signal === undefined ? undefined : linkSignals(options.signal, timeout)
+    const signal = linked ?? timeout
     try {
-      res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
-        signal
-      })
-    } catch (cause) {
-      if (options.signal?.aborted === true) throw options.signal.reason
-      const why = timeout.aborted ? `timed out after ${options.timeoutMs ?? defaultTimeout} ms` : (cause as Error).message
-      throw new CometRpcError(`CometBFT RPC ${method} at ${url}: ${why}`, { cause })
+      const id = nextId++
+      let res: globalThis.Response
+      try {
+        res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
+          signal
+        })
+      } catch (cause) {
+        if (options.signal?.aborted === true) throw options.signal.reason
+        const why = timeout.aborted ? `timed out after ${options.timeoutMs ?? defaultTimeout} ms` : (cause as Error).message
+        throw new CometRpcError(`CometBFT RPC ${method} at ${url}: ${why}`, { cause })
+      }
+      let body: any
+      try { body = await res.json() } catch (cause) {
+        throw new CometRpcError(`CometBFT RPC ${method}: HTTP ${res.status}, body is not JSON`, { cause, detail: res.status })
+      }
+      if (body?.error !== undefined) {
+        const e = body.error
+        throw new CometRpcError(`CometBFT RPC ${method}: ${e.message ?? 'error'}${e.data !== undefined ? ` (${String(e.data)})` : ''}`, { detail: e })
+      }
+      if (!res.ok || body?.result === undefined) throw new CometRpcError(`CometBFT RPC ${method}: HTTP ${res.status} without a result`, { detail: res.status })
+      return body.result
+    } finally {
+      linked?.clear()
     }
-    let body: any
-    try { body = await res.json() } catch (cause) {
-      throw new CometRpcError(`CometBFT RPC ${method}: HTTP ${res.status}, body is not JSON`, { cause, detail: res.status })
-    }
-    if (body?.error !== undefined) {
-      const e = body.error
-      throw new CometRpcError(`CometBFT RPC ${method}: ${e.message ?? 'error'}${e.data !== undefined ? ` (${String(e.data)})` : ''}`, { detail: e })
-    }
-    if (!res.ok || body?.result === undefined) throw new CometRpcError(`CometBFT RPC ${method}: HTTP ${res.status} without a result`, { detail: res.status })
-    return body.result
   }
 
   const h = (height?: bigint | number): Record<string, unknown> => height === undefined ? {} : { height: String(height) }

@@ -20,6 +20,7 @@ import { InvalidResponseError, NotFoundError, PrunedError, RateLimitedError, Rem
 import { lightBlockFromWire } from './lightblock.js'
 import type { SegmentWithProof, TxResult } from './services.js'
 import { readFrame, writeFrame } from './stream.js'
+import { linkSignals } from '../../protocol/signals.js'
 
 /** Whom to ask: a connected peer's id, or addresses to dial. */
 export type Peer = PeerId | Multiaddr | Multiaddr[]
@@ -38,24 +39,29 @@ export interface RequestOptions {
 export async function request<P extends ProtocolId> (libp2p: Libp2p, peer: Peer, protocol: P, req: RequestOf<P>, options: RequestOptions = {}): Promise<ResponseOf<P>> {
   const timeoutMs = options.timeoutMs ?? 10_000
   const timeout = AbortSignal.timeout(timeoutMs)
-  const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout])
-  const body = encodeRequest(protocol, req)
-  let stream
+  const linked = options.signal === undefined ? undefined : linkSignals(options.signal, timeout)
+  const signal = linked ?? timeout
   try {
-    stream = await libp2p.dialProtocol(peer, protocol, { signal })
-  } catch (err) {
-    throw mapAbort(err, options.signal, timeout, protocol, timeoutMs)
-  }
-  try {
-    await writeFrame(stream, body, { signal })
-    // half-close: the server knows the request is complete
-    await stream.close({ signal })
-    const res = await readFrame(stream, { maxBytes: getProtocol(protocol).maxResponseBytes, signal })
-    return decodeResponse(protocol, res)
-  } catch (err) {
-    stream.abort(err as Error)
-    if (err instanceof TruncatedMessageError) throw new StreamRefusedError(`${protocol}: the peer closed the stream without an answer`, { cause: err })
-    throw mapAbort(err, options.signal, timeout, protocol, timeoutMs)
+    const body = encodeRequest(protocol, req)
+    let stream
+    try {
+      stream = await libp2p.dialProtocol(peer, protocol, { signal })
+    } catch (err) {
+      throw mapAbort(err, options.signal, timeout, protocol, timeoutMs)
+    }
+    try {
+      await writeFrame(stream, body, { signal })
+      // half-close: the server knows the request is complete
+      await stream.close({ signal })
+      const res = await readFrame(stream, { maxBytes: getProtocol(protocol).maxResponseBytes, signal })
+      return decodeResponse(protocol, res)
+    } catch (err) {
+      stream.abort(err as Error)
+      if (err instanceof TruncatedMessageError) throw new StreamRefusedError(`${protocol}: the peer closed the stream without an answer`, { cause: err })
+      throw mapAbort(err, options.signal, timeout, protocol, timeoutMs)
+    }
+  } finally {
+    linked?.clear()
   }
 }
 

@@ -27,6 +27,7 @@ import { WIRE_MAX_POSITIONS, answerFromWire, challengeToWire } from '../../proto
 import type { Challenge as WireChallenge, ChallengeAnswer } from '../../protocol/wire/index.js'
 import type { KvReader } from '../ledger/state.js'
 import { Records } from '../ledger/records.js'
+import { pause } from '../../protocol/sleep.js'
 
 /** What the challenger needs from the node (components passed in, js-libp2p style). */
 export interface ChallengerComponents {
@@ -232,12 +233,4 @@ export function startChallenger (c: ChallengerComponents, options: ChallengerOpt
   }
 }
 
-// Unlike protocol/sleep.ts this ends quietly on an abort: the receipt loop checks the signal itself and stops.
-async function pause (ms: number, signal: AbortSignal): Promise<void> {
-  await new Promise<void>((resolve) => {
-    const t = setTimeout(done, ms)
-    function done (): void { clearTimeout(t); signal.removeEventListener('abort', done); resolve() }
-    signal.addEventListener('abort', done, { once: true })
-  })
-}
 

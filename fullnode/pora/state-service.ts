@@ -12,6 +12,7 @@ import { fromHex, toHex } from '../../protocol/bytes.js'
 import { readFrame, writeFrame } from '../net/stream.js'
 import { PORA_STATE_PROTOCOL } from '../../protocol/wire/protocols.js'
 import { PORA_STATE_PATH } from '../../protocol/wire/messages/pora-state.js'
+import { linkSignals } from '../../protocol/signals.js'
 
 export { PORA_STATE_PROTOCOL }
 /** Paths one request may ask for. */
@@ -91,23 +92,28 @@ export async function serveProvenState (libp2p: Libp2p, source: StateSource, log
 export async function requestProvenState (libp2p: Libp2p, peer: PeerId, paths: string[], options: { signal?: AbortSignal, timeoutMs?: number } = {}): Promise<ProvenState> {
   parseStateRequest(new TextEncoder().encode(JSON.stringify({ paths })))
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 10_000)
-  const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout])
-  const stream = await libp2p.dialProtocol(peer, PORA_STATE_PROTOCOL, { signal })
+  const linked = options.signal === undefined ? undefined : linkSignals(options.signal, timeout)
+  const signal = linked ?? timeout
   try {
-    await writeFrame(stream, new TextEncoder().encode(JSON.stringify({ paths })), { signal })
-    await stream.close({ signal })
-    const body = await readFrame(stream, { maxBytes: MAX_RESPONSE_BYTES, signal })
-    let j: any
-    try { j = JSON.parse(new TextDecoder().decode(body)) } catch (cause) { throw new PoraStateError('answer is not JSON', { cause }) }
-    if (typeof j?.error === 'string') throw new PoraStateError(`peer refused: ${j.error}`)
-    if (!Number.isSafeInteger(j?.height) || j.height < 1 || !Array.isArray(j.entries) || j.entries.length !== paths.length) throw new PoraStateError('malformed answer')
-    const entries: ProvenEntry[] = j.entries.map((e: any, i: number) => {
-      if (e?.path !== paths[i] || typeof e.value !== 'string' || typeof e.proof !== 'string') throw new PoraStateError('malformed answer entry')
-      return { path: e.path, value: fromHex(e.value), proof: fromHex(e.proof) }
-    })
-    return { height: j.height, entries }
-  } catch (err) {
-    stream.abort(err as Error)
-    throw err
+    const stream = await libp2p.dialProtocol(peer, PORA_STATE_PROTOCOL, { signal })
+    try {
+      await writeFrame(stream, new TextEncoder().encode(JSON.stringify({ paths })), { signal })
+      await stream.close({ signal })
+      const body = await readFrame(stream, { maxBytes: MAX_RESPONSE_BYTES, signal })
+      let j: any
+      try { j = JSON.parse(new TextDecoder().decode(body)) } catch (cause) { throw new PoraStateError('answer is not JSON', { cause }) }
+      if (typeof j?.error === 'string') throw new PoraStateError(`peer refused: ${j.error}`)
+      if (!Number.isSafeInteger(j?.height) || j.height < 1 || !Array.isArray(j.entries) || j.entries.length !== paths.length) throw new PoraStateError('malformed answer')
+      const entries: ProvenEntry[] = j.entries.map((e: any, i: number) => {
+        if (e?.path !== paths[i] || typeof e.value !== 'string' || typeof e.proof !== 'string') throw new PoraStateError('malformed answer entry')
+        return { path: e.path, value: fromHex(e.value), proof: fromHex(e.proof) }
+      })
+      return { height: j.height, entries }
+    } catch (err) {
+      stream.abort(err as Error)
+      throw err
+    }
+  } finally {
+    linked?.clear()
   }
 }

@@ -6,6 +6,8 @@
 import type { FlowStore } from './flow-store.js'
 import type { FileInfo } from './records.js'
 import { fromHex } from '../../protocol/bytes.js'
+import { pause } from '../../protocol/sleep.js'
+import { withTimeout } from '../../protocol/signals.js'
 
 export interface SegmentSource {
   /** Peers to ask, in order of preference (re-read each round). */
@@ -40,7 +42,7 @@ export function startReplicator ({ store, source, intervalMs = 1000, log = () =>
       for (let attempt = 0; attempt < peers.length; attempt++) {
         const peer = peers[(cursor++) % peers.length]
         try {
-          const seg = await source.fetch(peer, root, index, file.size, AbortSignal.any([controller.signal, AbortSignal.timeout(20_000)]))
+          const seg = await withTimeout(controller.signal, 20_000, async (s) => await source.fetch(peer, root, index, file.size, s))
           await store.putSegment(root, index, seg.bytes, seg.proof)
           break
         } catch (err: any) {
@@ -58,11 +60,7 @@ export function startReplicator ({ store, source, intervalMs = 1000, log = () =>
       } catch (err: any) {
         if (!controller.signal.aborted) log(`replicate: ${String(err?.message ?? err)}`)
       }
-      await new Promise<void>((resolve) => {
-        wake = resolve
-        const t = setTimeout(resolve, intervalMs)
-        controller.signal.addEventListener('abort', () => { clearTimeout(t); resolve() }, { once: true })
-      })
+      await pause(intervalMs, controller.signal, (w) => { wake = w })
     }
   })()
 

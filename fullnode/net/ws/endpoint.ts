@@ -24,6 +24,7 @@ import { lightBlockToWire } from '../lightblock.js'
 import { RateLimiter, type RateLimit } from '../rate-limit.js'
 import type { NetServices } from '../services.js'
 import { acceptKey, CloseCode, WsConnection } from './socket.js'
+import { linkSignals } from '../../../protocol/signals.js'
 
 /** The path light nodes connect to (DESIGN §8). */
 export const EDGE_WS_PATH = '/glowmesh/ws'
@@ -167,7 +168,7 @@ export function attachEdgeWebSocket (options: EdgeWsOptions): EdgeWsEndpoint {
     if (s.inflight >= limits.maxInflight || s.ws.buffered > limits.maxBufferedBytes) { refuse('RATE_LIMITED', 'too many requests in flight'); return }
     if (!limiter.take(`ws${s.id}`, protocol, limits.rateLimits[protocol] ?? handler.rate)) { refuse('RATE_LIMITED', 'rate limit exceeded'); return }
     s.inflight++
-    const signal = AbortSignal.any([AbortSignal.timeout(limits.handlerTimeoutMs), controller.signal])
+    const signal = linkSignals(AbortSignal.timeout(limits.handlerTimeoutMs), controller.signal)
     // the handlers use only services and signal; `peer` names the socket for their logs
     const peer = { toString: () => `ws:${s.id}` } as unknown as PeerId
     handler.handle(request, { peer, signal, services: options.services })
@@ -177,7 +178,7 @@ export function attachEdgeWebSocket (options: EdgeWsOptions): EdgeWsEndpoint {
         refuse(refusal, refusalMessage(err, refusal))
       })
       .catch((err) => { log(`ws: answering ${protocol} failed: ${(err as Error).message}`) })
-      .finally(() => { s.inflight-- })
+      .finally(() => { s.inflight--; signal.clear() })
   }
 
   return {
