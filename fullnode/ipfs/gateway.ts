@@ -163,7 +163,10 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     const parts = url.pathname.split('/').filter(Boolean)
     if (parts[0] !== 'ipfs' || parts.length < 2) throw new GatewayError(404, 'NOT_FOUND', `no route for ${url.pathname.slice(0, 80)}; use /ipfs/{cid}`)
     if (parts.length > 2) throw new GatewayError(400, 'IPFS_PATH_UNSUPPORTED', 'glowmesh files are single UnixFS files: no paths inside them')
-    const cid = parseCid(decodeURIComponent(parts[1]))
+    // a malformed percent-escape (`%zz`, a cut UTF-8 sequence) is a bad CID, not a 500 (found by test/unit/fuzz/live.test.ts)
+    let cidText: string
+    try { cidText = decodeURIComponent(parts[1]) } catch { throw new GatewayError(400, 'IPFS_INVALID_CID', `malformed percent-escape in the CID '${parts[1].slice(0, 80)}'`) }
+    const cid = parseCid(cidText)
     const format = pickFormat(url, req.headers.accept)
     const scope = url.searchParams.get('dag-scope') ?? 'all'
     if (!['all', 'entity', 'block'].includes(scope)) throw new GatewayError(400, 'IPFS_BAD_DAG_SCOPE', `dag-scope must be all, entity or block, not '${scope.slice(0, 20)}'`)

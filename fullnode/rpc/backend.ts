@@ -10,6 +10,7 @@ import type { FlowStore } from '../store/index.js'
 import type { NetNode } from '../net/index.js'
 import type { NodeStatusJson, RpcBackend } from './server.js'
 import { HttpError } from './http.js'
+import { mempoolRefusal } from './mempool.js'
 import { decodeRecord } from '../../protocol/chain/state-proof.js'
 import { encodeTx, signTx, keyFromFile, type Ed25519Key } from '../../protocol/chain/index.js'
 import { encodeBody } from '../../protocol/chain/bodies.js'
@@ -167,11 +168,15 @@ export function createRpcBackend (o: BackendOptions): RpcBackend & { close: () =
     },
     async validators (height) {
       const h = height === 'latest' ? undefined : height
-      const v = await rpc.validators(h)
+      // a height above the head or below the earliest kept block: 404 like /headers, not 500
+      const v = await rpc.validators(h).catch((err) => {
+        if (err?.code === 'COMET_RPC' && /must be less than or equal to the current blockchain height|is not available|lowest height/i.test(String(err.message))) throw new HttpError(404, 'NO_VALIDATORS', `no validator set at height ${String(h)}: ${String(err.message)}`)
+        throw err
+      })
       return { height: Number(v.blockHeight), validators: v.raw.flatMap((page: any) => page.validators) }
     },
     async submitTx (bytes) {
-      const r = await rpc.broadcastTxSync(bytes)
+      const r = await rpc.broadcastTxSync(bytes).catch(mempoolRefusal) // a resubmission is 409, not 500
       return { txHash: lower0x(r.hash), code: r.code, log: r.log }
     },
     async tx (hash) {

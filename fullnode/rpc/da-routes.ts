@@ -9,9 +9,11 @@
  * | `GET /da/:height` | the block's DA submissions, their commitments and whether each blob's cells are held here |
  *
  * Bad input is 400 with `{ error: { code, message } }` (MALFORMED_SUBMISSION, SUBMISSION_TOO_LARGE,
- * COMMITMENT_MISMATCH, INVALID_CELLS, TX_REJECTED, UNKNOWN_TOKEN, …); DA_BUSY is 503.
+ * COMMITMENT_MISMATCH, INVALID_CELLS, TX_REJECTED, UNKNOWN_TOKEN, …); DA_BUSY is 503; a tx CometBFT already
+ * holds is 409 TX_ALREADY_KNOWN, a full mempool 503 MEMPOOL_FULL (mempool.ts).
  */
 import { HttpError, readBody, readJson, type Router } from './http.js'
+import { mempoolRefusal } from './mempool.js'
 import { fromHex } from '../../protocol/bytes.js'
 import type { DaNode } from '../da/da-node.js'
 import { MAX_SUBMISSION_BYTES } from '../da/submission.js'
@@ -19,7 +21,7 @@ import { MAX_RAW_PAYLOAD_BYTES } from '../da/intake.js'
 
 const busy = (err: unknown): never => {
   if ((err as { code?: unknown })?.code === 'DA_BUSY') throw new HttpError(503, 'DA_BUSY', (err as Error).message)
-  throw err
+  return mempoolRefusal(err) // CometBFT's refusals of the relayed tx (a resubmission: 409 TX_ALREADY_KNOWN)
 }
 
 /**

@@ -128,6 +128,8 @@ export function rpcRouter (backend: RpcBackend): Router {
   })
   r.add('GET', '/events', async ({ req, res }) => {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
+    // HEAD: writes are dropped, so the headers would never go out and the request would hang open
+    if (req.method === 'HEAD') { res.end(); return }
     res.write(': glowmesh block events\n\n')
     const off = backend.onBlock((b) => { res.write(`event: block\ndata: ${JSON.stringify(b)}\n\n`) })
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000)
