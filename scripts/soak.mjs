@@ -221,7 +221,7 @@ controller.abort()
 await load.stopped
 const died = lights.filter((l) => l.exited !== undefined).map((l) => `${l.name} exited (code ${l.exited.code}, signal ${l.exited.signal}); last stderr: ${l.stderrTail.split('\n').slice(-4).join(' | ')}`)
 await shutdown()
-const verdict = leakVerdict({ samples, exclude: ['soak'] })
+const verdict = leakVerdict({ samples, exclude: ['soak'], skip: Object.fromEntries(snapshotOf.map((n) => [n, ['rss']])) })
 const totals = summarizeOps(ops)
 const failing = Object.entries(totals).filter(([, v]) => v.n > 0 && v.failed / v.n > 0.05).map(([k, v]) => `${k}: ${v.failed} of ${v.n} failed (last: ${v.lastError})`)
 say(`[soak] totals: ${Object.entries(totals).map(([k, v]) => `${k} ${v.n - v.failed}/${v.n} ok, p50 ${v.p50} ms, p99 ${v.p99} ms`).join(' · ')}`)

@@ -9,5 +9,5 @@ export interface Verdict { leak: boolean, fromMinute: number, blocksPerMinute: n
 export const DEFAULT_THRESHOLDS: Readonly<Thresholds>
 export const METRICS: Readonly<Record<Metric, string>>
 export function linearFit (points: Array<[number, number]>): Fit
-export function leakVerdict (o: { samples: Sample[], thresholds?: Thresholds, exclude?: string[] }): Verdict
+export function leakVerdict (o: { samples: Sample[], thresholds?: Thresholds, exclude?: string[], skip?: Record<string, Metric[]> }): Verdict
 export function fmt (metric: Metric, v: number): string

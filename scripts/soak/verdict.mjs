@@ -52,10 +52,12 @@ function valueOf (p, metric) {
  * heap, fds, disk, deliberate } } }]`, in time order; a metric a process lacks (heap of cometbft,
  * disk of the harness) is skipped. Only samples at or after half the last sample's time count.
  * Returns `{ leak, fromMinute, blocksPerMinute, fits, flagged, notes }`; `flagged` lists each
- * `{ name, metric, slope, se, threshold, reason }` judged a suspected leak.
+ * `{ name, metric, slope, se, threshold, reason }` judged a suspected leak. `skip` names metrics not
+ * to judge per process, e.g. `{ node1: ['rss'] }` for a process that wrote heap snapshots (they grow
+ * its RSS by themselves; its heap after GC is still judged).
  * @example const v = leakVerdict({ samples }); if (v.leak) console.log(v.flagged[0].reason)
  */
-export function leakVerdict ({ samples, thresholds = DEFAULT_THRESHOLDS, exclude = [] }) {
+export function leakVerdict ({ samples, thresholds = DEFAULT_THRESHOLDS, exclude = [], skip = {} }) {
   const notes = []
   const fits = []
   const flagged = []
@@ -73,6 +75,7 @@ export function leakVerdict ({ samples, thresholds = DEFAULT_THRESHOLDS, exclude
     const pids = new Set(window.map((s) => s.procs[name]?.pid).filter((p) => p !== undefined))
     if (pids.size > 1) notes.push(`${name} restarted in the second half (pids ${[...pids].join(', ')}): its figures span processes`)
     for (const metric of Object.keys(METRICS)) {
+      if (skip[name]?.includes(metric) === true) { notes.push(`${name} ${metric}: not judged (skipped: ${name} wrote heap snapshots, which grow its RSS by themselves)`); continue }
       const points = []
       for (const s of window) { const v = valueOf(s.procs[name], metric); if (Number.isFinite(v)) points.push([s.t, v]) }
       if (points.length === 0) continue

@@ -23,8 +23,8 @@ import { cidToSubmission, fileCid } from '../../../protocol/cid/index.js'
 import { fileLayout, SegmentTree, SEGMENT_SIZE } from '../../../protocol/storage/index.js'
 import { encodeMessage, MESSAGES, SegmentStatus } from '../../../protocol/wire/index.js'
 import { toHex } from '../../../protocol/bytes.js'
-import { sleep } from '../../../protocol/sleep.js'
 import { HANG_MS } from './arbitraries.js'
+import { waitFor as waitUntil } from '../../helpers/wait.js'
 
 /** A raw HTTP answer; `status: 0` = the server reset the connection. */
 export interface RawAnswer { status: number, headers: Record<string, string | string[] | undefined>, body: Buffer }
@@ -94,13 +94,7 @@ export interface LiveNode {
  * @example await waitFor(live, 'height 3', async () => (await live.rpc.status()).height >= 3 ? true : undefined)
  */
 export async function waitFor<T> (live: Pick<LiveNode, 'logs'>, what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try { const v = await check(); if (v !== undefined) return v } catch (err) { last = err }
-    if (Date.now() > deadline) throw new Error(`live node: ${what} not reached in ${timeoutMs} ms (last error: ${String((last as Error)?.message ?? last)})\n${live.logs.slice(-30).join('\n')}`)
-    await sleep(100)
-  }
+  return await waitUntil(`live node: ${what}`, check, { timeoutMs, everyMs: 100, diagnostics: () => `\n${live.logs.slice(-30).join('\n')}` })
 }
 
 /**

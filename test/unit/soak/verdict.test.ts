@@ -95,5 +95,11 @@ describe('leakVerdict', () => {
     expect(v.notes.join('\n')).toMatch(/gone rss: only 1 points/)
     const strict = leakVerdict({ samples, exclude: ['soak'], thresholds: { ...DEFAULT_THRESHOLDS, rss: 1 * MiB } })
     expect(strict.flagged.map((f) => f.name)).toEqual(['node0'])
+    // a process that wrote heap snapshots: its RSS isn't judged (said in a note), its heap still is
+    const snap = run(() => ({ node1: { pid: 3, rss: 0, heap: 0 } }))
+    snap.forEach((x) => { x.procs.node1.rss = 100 * MiB + 5 * MiB * x.t; x.procs.node1.heap = 50 * MiB + 2 * MiB * x.t })
+    const skipped = leakVerdict({ samples: snap, skip: { node1: ['rss'] } })
+    expect(skipped.flagged.map((f) => `${f.name} ${f.metric}`)).toEqual(['node1 heap'])
+    expect(skipped.notes.join('\n')).toMatch(/node1 rss: not judged/)
   })
 })
