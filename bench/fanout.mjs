@@ -10,9 +10,10 @@
 // complete light nodes fell behind. Headline: full-node CPU ms per light client per block =
 // (node0 CPU in the window − the N = 0 window's, per block) / N.
 // Run: npm run build && node --experimental-websocket --import ./cli/polyfills.js bench/fanout.mjs
-//        [--clients 10,100,1000] [--full 3] [--window 20] [--procs 4] [--segment-every 30] [--ramp-max 120] [--before]
+//        [--clients 10,100,1000] [--full 3] [--window 20] [--procs 4] [--segment-every 30] [--ramp-max 120] [--before] [--untuned] [--router-gossip]
 import { spawn, fork, execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -20,6 +21,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { startBenchDevnet, fundedKeys, sleep, writeRandomFile } from './chain-common.mjs'
 import { cpuMs, cpuOf, nodePids, q, rssBytes } from './fanout/proc.mjs'
 import { startDaTraffic } from './fanout/traffic.mjs'
+import { startProfile, summarize } from './fanout/profile.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const launcher = join(here, '..', 'cli', 'glowmesh.js')
@@ -34,6 +36,21 @@ const RAMP_MAX_S = Number(arg('--ramp-max', 120))
 // --before: the full nodes run as before issue 13's changes (no light-block cache, 300 connections)
 const BEFORE = process.argv.includes('--before')
 if (BEFORE) process.env.GLOWMESH_NET_BEFORE = '1'
+// --untuned: the full nodes keep js-libp2p's per-frame socket writes and gossipsub's defaults
+// (author+seqno message ids, D = 6, IDONTWANT, per-peer encoding): fullnode/net/coalesce.ts and
+// gossip-params.ts off, to measure what they remove in the same machine state
+const UNTUNED = process.argv.includes('--untuned')
+// --router-gossip: each load client runs a whole gossipsub router instead of the leaf (fanout/leaf-gossip.mjs)
+const ROUTER_GOSSIP = process.argv.includes('--router-gossip')
+if (UNTUNED) process.env.GLOWMESH_NET_UNTUNED = '1'
+// FANOUT_PROFILE=DIR: a V8 CPU profile of node0's app process over each window (fanout/profile.mjs),
+// written to DIR/node0-N<n>.cpuprofile and summarised per client per block
+const PROFILE_DIR = process.env.FANOUT_PROFILE
+let inspectPort
+if (PROFILE_DIR !== undefined) {
+  inspectPort = await new Promise((resolve) => { const srv = createServer().listen(0, '127.0.0.1', () => { const p = srv.address().port; srv.close(() => resolve(p)) }) })
+  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --inspect-port=127.0.0.1:${inspectPort}`.trim()
+}
 
 const bench = await startBenchDevnet({ blockTimeMs: 1000 })
 const children = []
@@ -82,7 +99,7 @@ try {
   const harnessCpu = (procs) => cpuOf([process.pid, ...procs.map((p) => p.pid), ...full.map((l) => l.child.pid)])
   const ask = (p, m) => new Promise((resolve) => { const on = (r) => { if (r.stats !== undefined) { p.off('message', on); resolve(r) } }; p.on('message', on); p.send(m) })
 
-  console.log(`fanout${BEFORE ? ' (--before: no light-block cache, 300 connections)' : ''}: node0 = 1 of a 4-validator devnet at 1 block/s, ${FULL} complete glowmesh light nodes, ${PROCS} harness processes, window ${WINDOW_S} s, segment every ${SEGMENT_EVERY} blocks per client; machine shared (2 cores, load ${loadavg()[0].toFixed(2)})`)
+  console.log(`fanout${BEFORE ? ' (--before: no light-block cache, 300 connections)' : ''}${UNTUNED ? ' (--untuned: per-frame writes, default gossipsub)' : ''}: node0 = 1 of a 4-validator devnet at 1 block/s, ${FULL} complete glowmesh light nodes, ${PROCS} harness processes, window ${WINDOW_S} s, segment every ${SEGMENT_EVERY} blocks per client; machine shared (2 cores, load ${loadavg()[0].toFixed(2)})`)
   let ref
   for (const n of [0, ...CLIENTS]) {
     // start the load generators, wait until all are connected
@@ -90,11 +107,14 @@ try {
     const tRamp = performance.now()
     const per = Math.ceil(n / PROCS)
     for (let i = 0; i < PROCS && i * per < n; i++) {
-      const p = fork(join(here, 'fanout', 'harness.mjs'), [], { execArgv: ['--experimental-websocket', '--import', join(here, '..', 'cli', 'polyfills.js')], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+      // with FANOUT_PROFILE the first harness process of each N is profiled too (DIR/harness-N<n>/)
+      const prof = PROFILE_DIR !== undefined && i === 0 && n > 0 ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, `harness-N${n}`)}`] : []
+      // DEBUG_COLORS: libp2p makes a logger per connection and stream, each asking isatty(2) otherwise
+      const p = fork(join(here, 'fanout', 'harness.mjs'), [], { env: { ...process.env, DEBUG_COLORS: '0' }, execArgv: ['--experimental-websocket', '--import', join(here, '..', 'cli', 'polyfills.js'), ...prof], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
       children.push(p)
       procs.push(p)
       const count = Math.min(per, n - i * per)
-      p.send({ start: { addr, chainId: bench.genesis.chainId, count, sampleCount: 16, pollMs: 1000, segmentEvery: SEGMENT_EVERY, root: put.root, segments: 16, dialEveryMs: Math.ceil(PROCS * 1000 / 40) } })
+      p.send({ start: { addr, chainId: bench.genesis.chainId, count, sampleCount: 16, pollMs: 1000, leafGossip: !ROUTER_GOSSIP, segmentEvery: SEGMENT_EVERY, root: put.root, segments: 16, dialEveryMs: Math.ceil(PROCS * 1000 / 40) } })
     }
     // every dial done, or RAMP_MAX_S passed (a saturated machine): then measure whoever is connected
     const ready = await Promise.all(procs.map((p) => Promise.race([new Promise((resolve) => p.once('message', resolve)), sleep(RAMP_MAX_S * 1000).then(() => ({ ready: false, timedOut: true }))])))
@@ -107,8 +127,10 @@ try {
     const h0 = await height()
     const c0 = { app: cpuMs(pids.app), comet: cpuMs(pids.comet), harness: harnessCpu(procs) }
     const full0 = full.map((l) => l.last?.sampledBlocks ?? 0)
+    const prof = PROFILE_DIR === undefined ? undefined : await startProfile(pids.app, inspectPort)
     const t0 = performance.now()
     await sleep(WINDOW_S * 1000)
+    const profile = await prof?.stop(join(PROFILE_DIR, `node0-N${n}.cpuprofile`))
     const s = (performance.now() - t0) / 1000
     const stats = await Promise.all(procs.map((p) => ask(p, 'stats')))
     if (process.env.FANOUT_DEBUG) console.log(JSON.stringify(stats, (k, v) => k === 'lat' ? v.length : v))
@@ -150,6 +172,12 @@ try {
       const errs = {}
       for (const r of stats) for (const [k, v] of Object.entries(r.stats.errors)) errs[k] = (errs[k] ?? 0) + v
       if (Object.keys(errs).length > 0) console.log(`[bench]   errors: ${JSON.stringify(Object.entries(errs).sort((a, b) => b[1] - a[1]).slice(0, 5))}`)
+    }
+    if (profile !== undefined) {
+      const { categories, top } = summarize(profile)
+      const per = (ms) => n === 0 ? `${(ms / blocks).toFixed(1)} ms/block` : `${(ms / blocks / Math.max(1, connected)).toFixed(3)} ms/client/block`
+      console.log(`[bench]   node0 app self time by category: ${categories.map(([c, ms]) => `${c} ${per(ms)}`).join(', ')}`)
+      for (const [f, ms] of top) console.log(`[bench]     ${per(ms).padStart(22)}  ${f}`)
     }
     console.log(`[bench]   complete light nodes: ${behind}/${FULL} fell behind (head ${h1}; verified ${full.map((l) => l.last?.verifiedHeight).join(', ')}; sampled in window ${fullSampled.join(', ')})`)
     await Promise.all(procs.map((p) => new Promise((resolve) => { p.once('exit', resolve); p.send('stop'); setTimeout(() => { p.kill('SIGKILL'); resolve() }, 20_000) })))

@@ -262,7 +262,9 @@ export async function startFullNode (options: FullNodeOptions): Promise<FullNode
       peers: config.peers?.libp2p ?? [],
       services: netServices,
       // bench/fanout.mjs --before: the light-block cache off, the old 300-connection cap
-      ...(process.env.GLOWMESH_NET_BEFORE === '1' ? { lightBlockCache: false as const, connections: { max: 300 } } : {})
+      ...(process.env.GLOWMESH_NET_BEFORE === '1' ? { lightBlockCache: false as const, connections: { max: 300 } } : {}),
+      // bench/fanout.mjs --untuned: js-libp2p's write and gossipsub defaults (fullnode/net/gossip-params.ts, coalesce.ts)
+      ...(process.env.GLOWMESH_NET_BEFORE === '1' || process.env.GLOWMESH_NET_UNTUNED === '1' ? { fanoutTuning: false } : {})
     })
     cleanup.push(async () => { await net.stop() })
     cleanup.push(da.start(nodeAttachments({ engine, net, fullNodePeers: config.peers?.libp2p ?? [] }))) // DA: replication

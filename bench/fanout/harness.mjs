@@ -18,7 +18,14 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { request, requestLightBlocks, requestSegment } from '../../dist/fullnode/net/client.js'
 import { headersTopic, MAX_GOSSIP_BYTES } from '../../dist/fullnode/net/gossip.js'
+import { gossipMsgId, isContentTopic } from '../../dist/fullnode/net/gossip-params.js'
+import { coalesceWrites } from '../../dist/fullnode/net/coalesce.js'
+import { leafGossip } from './leaf-gossip.mjs'
 import { SAMPLE_PROTOCOL } from '../../dist/protocol/wire/index.js'
+
+// libp2p creates an error for each outbound stream of a protocol this node does not itself handle
+// (registrar.getHandler, to find a stream limit) and drops it: stacks cost more than the request
+Error.stackTraceLimit = 0
 
 const sleep = (ms, signal) => new Promise((resolve) => {
   const t = setTimeout(resolve, ms)
@@ -51,24 +58,32 @@ const noteError = (what, err) => {
 }
 
 async function client (o, i) {
+  const topic = headersTopic(o.chainId)
   const node = await createLibp2p({
     transports: [tcp()],
-    connectionEncrypters: [noise()],
+    // one writev per event-loop turn, as the full node does (fullnode/net/coalesce.ts): the harness
+    // shares the 2 cores with the node it measures
+    connectionEncrypters: [coalesceWrites(noise())],
     streamMuxers: [yamux()],
     connectionGater: { denyDialMultiaddr: () => false },
     connectionManager: { maxConnections: 4 },
     services: {
       identify: identify(),
-      pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, doPX: false, maxInboundDataLength: MAX_GOSSIP_BYTES + 4096, emitSelf: false })
+      // --router-gossip: a whole gossipsub router per client (heartbeats, scores, signature checks)
+      // instead of the leaf (fanout/leaf-gossip.mjs)
+      ...(o.leafGossip ? {} : { pubsub: gossipsub({ msgIdFn: gossipMsgId(isContentTopic), allowPublishToZeroTopicPeers: true, doPX: false, maxInboundDataLength: MAX_GOSSIP_BYTES + 4096, emitSelf: false }) })
     }
   })
   nodes.push(node)
-  const topic = headersTopic(o.chainId)
-  node.services.pubsub.addEventListener('message', (e) => { if (e.detail.topic === topic) s.gossipHeaders++ })
-  node.services.pubsub.subscribe(topic)
+  if (o.leafGossip) {
+    node.leaf = await leafGossip(node, { topic, maxBytes: MAX_GOSSIP_BYTES + 4096, onMessage: () => { s.gossipHeaders++ }, onError: (err) => noteError('gossip', err) })
+  } else {
+    node.services.pubsub.addEventListener('message', (e) => { if (e.detail.topic === topic) s.gossipHeaders++ })
+    node.services.pubsub.subscribe(topic)
+  }
   const target = multiaddr(o.addr)
   for (let attempt = 0; ; attempt++) {
-    try { await node.dial(target, { signal: AbortSignal.any([controller.signal, AbortSignal.timeout(20_000)]) }); break } catch (err) {
+    try { await connect(node, target, AbortSignal.any([controller.signal, AbortSignal.timeout(20_000)])); break } catch (err) {
       if (controller.signal.aborted || attempt >= 20) throw err
       noteError('dial', err)
       await sleep(500 + Math.random() * 1000, controller.signal)
@@ -76,6 +91,13 @@ async function client (o, i) {
   }
   s.clients++
   return node
+}
+
+/** Dials the full node and, with the leaf, subscribes to the header topic on the new connection. */
+async function connect (node, target, signal) {
+  const conn = await node.dial(target, { signal })
+  if (node.leaf !== undefined) await node.leaf.subscribe(conn.remotePeer, signal)
+  return conn
 }
 
 async function drive (o, node, i) {
@@ -89,7 +111,7 @@ async function drive (o, node, i) {
     const conn = node.getConnections().find((c) => c.remotePeer.equals(peer))
     if (conn === undefined) {
       // dropped (pruned by the full node's connection manager, say): redial as client/ does
-      try { await node.dial(multiaddr(o.addr), { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) }) } catch (err) { noteError('redial', err) }
+      try { await connect(node, multiaddr(o.addr), AbortSignal.any([signal, AbortSignal.timeout(10_000)])) } catch (err) { noteError('redial', err) }
       await sleep(1000, signal)
       continue
     }
@@ -144,7 +166,7 @@ process.on('message', async (m) => {
   } else if (m === 'stats') {
     s.connected = nodes.filter((n) => n.getConnections().length > 0).length
     // each client's gossipsub score of the full node (below -80 = graylisted: its gossip is ignored)
-    const scores = nodes.flatMap((n) => n.getConnections().map((c) => n.services.pubsub.getScore(c.remotePeer.toString())))
+    const scores = nodes.flatMap((n) => n.services.pubsub === undefined ? [] : n.getConnections().map((c) => n.services.pubsub.getScore(c.remotePeer.toString())))
     s.fullNodeScore = scores.length === 0 ? undefined : { min: Math.min(...scores), max: Math.max(...scores) }
     const cpu = process.cpuUsage()
     process.send({ stats: s, cpuMs: (cpu.user + cpu.system) / 1000, rss: process.memoryUsage().rss })

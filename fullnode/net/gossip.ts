@@ -6,12 +6,14 @@
  */
 import { TopicValidatorResult, type GossipSub, type Message } from '@libp2p/gossipsub'
 import type { Logger, PeerId } from '@libp2p/interface'
-import { decodeTx, verifyTx, type LightBlock } from '../../protocol/chain/index.js'
+import { decodeTx, hashHeader, verifyTx, type LightBlock } from '../../protocol/chain/index.js'
+import { equalBytes } from '../../protocol/bytes.js'
 import { MESSAGES, SYNC_PROTOCOL, decodeMessage, decodePush, encodeMessage, encodePush } from '../../protocol/wire/index.js'
 import { lightBlockFromWire, lightBlockToWire } from './lightblock.js'
 import { decodeLightPeerAnnounce, lightPeersTopic } from './light-peers.js'
 import type { RateLimit, RateLimiter } from './rate-limit.js'
 import type { NetServices } from './services.js'
+import { withTimeout } from '../../protocol/signals.js'
 
 /** The header topic of a chain. @example headersTopic('glowmesh-devnet') // 'glowmesh/glowmesh-devnet/headers' */
 export function headersTopic (chainId: string): string { return `glowmesh/${chainId}/headers` }
@@ -99,9 +101,20 @@ export class Gossip {
     }
     if (lb.signedHeader.header.chainId !== this.c.chainId) return this.reject(peer, `header of chain '${lb.signedHeader.header.chainId}'`)
     const verify = this.c.services.verifyHeader
-    if (verify !== undefined) {
+    if (verify === undefined) {
+      // Every light client is in our mesh (gossip-params.ts), so whatever we accept reaches all of
+      // them: forward only a header we committed ourselves (its hash is our commit's block id). One
+      // cached lookup per header, not per client. Not yet committed here, or not ours: not forwarded,
+      // not blamed (we may just be behind). Clients verify every header anyway.
       try {
-        if (!await verify(lb, { signal: AbortSignal.any([this.c.signal, AbortSignal.timeout(10_000)]) })) return this.reject(peer, 'header fails verification')
+        const ours = await withTimeout(this.c.signal, 10_000, async (s) => await this.c.services.lightBlock(lb.signedHeader.header.height, { signal: s }))
+        if (!equalBytes(hashHeader(lb.signedHeader.header), ours.signedHeader.commit.blockId.hash)) return TopicValidatorResult.Ignore
+      } catch {
+        return TopicValidatorResult.Ignore
+      }
+    } else {
+      try {
+        if (!await withTimeout(this.c.signal, 10_000, async (s) => await verify(lb, { signal: s }))) return this.reject(peer, 'header fails verification')
       } catch (err) {
         // we couldn't decide (behind, engine down): don't forward, don't blame
         this.c.log('header verification failed: %s', (err as Error).message)
@@ -143,7 +156,7 @@ export class Gossip {
     } else if (msg.topic === this.txs) {
       if (!this.c.limiter.take(from?.toString() ?? 'anonymous', 'gossip-tx', TX_RELAY_RATE)) return
       const { tx } = decodeMessage(MESSAGES.txRequest, msg.data)
-      this.c.services.submitTx(tx, { signal: AbortSignal.any([this.c.signal, AbortSignal.timeout(30_000)]) })
+      withTimeout(this.c.signal, 30_000, async (s) => await this.c.services.submitTx(tx, { signal: s }))
         .then(r => { if (r.code !== 0) this.c.log('gossiped tx refused by CheckTx: code %d %s', r.code, r.log) })
         .catch((err: Error) => { this.c.log('relaying a gossiped tx failed: %s', err.message) })
     }

@@ -23,6 +23,8 @@ import type { LightBlock } from '../../protocol/chain/index.js'
 import type { NodeConfig } from '../config.js'
 import { NetStoppedError } from './errors.js'
 import { Gossip, MAX_GOSSIP_BYTES } from './gossip.js'
+import { fullNodeGossipOptions } from './gossip-params.js'
+import { coalesceWrites } from './coalesce.js'
 import type { ProtocolHandler } from './handler.js'
 import { DEFAULT_HANDLERS } from './handlers/index.js'
 import { libp2pKey, type NetKey } from './key.js'
@@ -31,6 +33,7 @@ import { PeerScores, type Offence, type PeerScoreOptions, type PenaltyResult } f
 import { RateLimiter } from './rate-limit.js'
 import { DEFAULT_SERVER_LIMITS, RequestServer, type ServerLimits } from './server.js'
 import type { NetServices } from './services.js'
+import { withTimeout } from '../../protocol/signals.js'
 
 /** The libp2p services a full node runs. */
 export interface NetLibp2pServices {
@@ -66,6 +69,8 @@ export interface NetNodeOptions {
   connections?: { max?: number, inboundThreshold?: number }
   /** The cache in front of `services.lightBlock` (lightblock-cache.ts); `false` turns it off. */
   lightBlockCache?: LightBlockCacheOptions | false
+  /** Fan-out tuning (default on): coalesced TCP writes (coalesce.ts) and the full-node gossipsub settings (gossip-params.ts); `false` = js-libp2p's defaults. */
+  fanoutTuning?: boolean
   /** How often to redial `peers` that dropped, ms; default 5 s. */
   redialMs?: number
   /** Every valid header heard on gossip. */
@@ -132,7 +137,8 @@ export async function createNetNode (options: NetNodeOptions): Promise<NetNode> 
     privateKey,
     addresses: { listen: listenAddresses(options.config.p2p) },
     transports: [tcp(), webSockets(), webRTCDirect({ rtcConfiguration: { iceServers: [] } })],
-    connectionEncrypters: [noise()],
+    // one writev per peer per event-loop turn instead of one write per frame (coalesce.ts)
+    connectionEncrypters: [options.fanoutTuning === false ? noise() : coalesceWrites(noise())],
     streamMuxers: [yamux()],
     peerDiscovery: [],
     connectionGater: {
@@ -151,6 +157,8 @@ export async function createNetNode (options: NetNodeOptions): Promise<NetNode> 
       ping: ping(),
       relay: circuitRelayServer(),
       pubsub: gossipsub({
+        // content-derived header/tx ids, every light client in the mesh, encode once (gossip-params.ts)
+        ...(options.fanoutTuning === false ? {} : fullNodeGossipOptions(options.connections?.max ?? 1500)),
         allowPublishToZeroTopicPeers: true,
         // peer exchange would hand us peers we weren't given
         doPX: false,
@@ -208,7 +216,7 @@ export async function createNetNode (options: NetNodeOptions): Promise<NetNode> 
         const id = ma.getComponents().findLast(c => c.name === 'p2p')?.value
         if (id !== undefined && libp2p.getConnections().some(c => c.remotePeer.toString() === id)) return
         try {
-          await libp2p.dial(ma, { signal: AbortSignal.any([controller.signal, AbortSignal.timeout(10_000)]) })
+          await withTimeout(controller.signal, 10_000, async (s) => await libp2p.dial(ma, { signal: s }))
         } catch (err) {
           log('dial %a failed: %s', ma, (err as Error).message)
         }

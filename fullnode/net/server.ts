@@ -15,6 +15,7 @@ import type { Offence, PeerScores, PenaltyResult } from './peer-score.js'
 import type { RateLimit, RateLimiter } from './rate-limit.js'
 import type { NetServices } from './services.js'
 import { readFrame, writeFrame } from './stream.js'
+import { linkSignals, withTimeout, type ClearableSignal } from '../../protocol/signals.js'
 
 /** Tunables of the server (NetNodeOptions passes them through). */
 export interface ServerLimits {
@@ -34,6 +35,16 @@ export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
   maxStreamsPerPeer: 16,
   rateLimits: {}
 })
+
+// A handler that answers many peers with the same response object (sync's `latest`: every light
+// client asks for the newest light block each second) has it encoded once.
+const encoded = new WeakMap<object, Uint8Array>()
+function encodeOnce (protocol: ProtocolId, response: unknown): Uint8Array {
+  if (typeof response !== 'object' || response === null) return encodeResponse(protocol, response as never)
+  let bytes = encoded.get(response)
+  if (bytes === undefined) { bytes = encodeResponse(protocol, response as never); encoded.set(response, bytes) }
+  return bytes
+}
 
 /** Components of the server. */
 export interface ServerComponents {
@@ -105,6 +116,7 @@ export class RequestServer {
       await writeFrame(stream, encodeResponse(handler.protocol, res), { signal: AbortSignal.timeout(this.limits.handlerTimeoutMs) })
       await stream.close({ signal: AbortSignal.timeout(this.limits.handlerTimeoutMs) })
     }
+    let handlerSignal: ClearableSignal | undefined
     try {
       const limit = this.limits.rateLimits[handler.protocol as ProtocolId] ?? handler.rate
       if (!limiter.take(key, handler.protocol, limit)) {
@@ -115,7 +127,7 @@ export class RequestServer {
       }
       let body: Uint8Array
       try {
-        body = await readFrame(stream, { maxBytes: spec.maxRequestBytes, signal: AbortSignal.any([AbortSignal.timeout(this.limits.readTimeoutMs), this.components.signal]) })
+        body = await withTimeout(this.components.signal, this.limits.readTimeoutMs, async (s) => await readFrame(stream, { maxBytes: spec.maxRequestBytes, signal: s }))
       } catch (err) {
         stream.abort(err as Error)
         // a stream closed before a whole frame is a cancelled request, not an attack
@@ -134,7 +146,7 @@ export class RequestServer {
         this.punish(peer, 'malformed', true)
         return
       }
-      const signal = AbortSignal.any([AbortSignal.timeout(this.limits.handlerTimeoutMs), this.components.signal])
+      const signal = handlerSignal = linkSignals(AbortSignal.timeout(this.limits.handlerTimeoutMs), this.components.signal)
       let response: unknown
       try {
         response = await handler.handle(request, { peer, signal, services })
@@ -144,13 +156,14 @@ export class RequestServer {
         await refuse(refusal, refusalMessage(err, refusal), request)
         return
       }
-      await writeFrame(stream, encodeResponse(handler.protocol, response), { signal })
+      await writeFrame(stream, encodeOnce(handler.protocol, response), { signal })
       await stream.close({ signal })
     } catch (err) {
       // the peer went away or the write timed out: nothing to answer
       log('%s stream from %p failed: %s', handler.protocol, peer, (err as Error).message)
       stream.abort(err as Error)
     } finally {
+      handlerSignal?.clear()
       const left = (this.active.get(key) ?? 1) - 1
       if (left <= 0) this.active.delete(key)
       else this.active.set(key, left)

@@ -13,6 +13,14 @@ function toWire (lb: LightBlock): WireLightBlock {
   return w
 }
 
+// …and answer `latest` with one response object per light block, which the server encodes once
+const latestOf = new WeakMap<LightBlock, { status: SyncStatus, message: string, lightBlocks: WireLightBlock[] }>()
+function latestAnswer (lb: LightBlock): { status: SyncStatus, message: string, lightBlocks: WireLightBlock[] } {
+  let r = latestOf.get(lb)
+  if (r === undefined) { r = { status: SyncStatus.OK, message: '', lightBlocks: [toWire(lb)] }; latestOf.set(lb, r) }
+  return r
+}
+
 const STATUS: Record<Refusal, SyncStatus> = {
   NOT_FOUND: SyncStatus.NOT_FOUND,
   PRUNED: SyncStatus.NOT_FOUND,
@@ -26,9 +34,7 @@ export const syncHandler = defineHandler({
   // a light node catching up asks for 32 blocks per request; 20 back to back, then 10/s
   rate: { burst: 20, perSecond: 10 },
   async handle (req, { services, signal }) {
-    if (req.latest) {
-      return { status: SyncStatus.OK, message: '', lightBlocks: [toWire(await services.lightBlock('latest', { signal }))] }
-    }
+    if (req.latest) return latestAnswer(await services.lightBlock('latest', { signal }))
     const blocks: WireLightBlock[] = []
     const count = Math.min(req.count, MAX_SYNC_COUNT)
     for (let h = req.fromHeight; h < req.fromHeight + BigInt(count); h++) {

@@ -235,11 +235,12 @@ describe('gossip and bitswap between two full nodes', () => {
   })
 
   test('a published header reaches the other node; a published tx reaches the other node\'s mempool service', async () => {
-    // gossipsub forms its mesh on the heartbeat: publish until heard
-    while (!heard.includes(7n)) {
-      await node.publishHeader(chain.lightBlock(7n))
-      await new Promise(resolve => setTimeout(resolve, 200))
-    }
+    // header ids are content-derived (gossip-params.ts): publishing the same header again is a
+    // no-op, so publish once b's subscription has arrived (flood publish reaches every subscriber)
+    const topic = `glowmesh/${chain.chainId}/headers`
+    await waitFor(() => node.libp2p.services.pubsub.getSubscribers(topic).some(p => p.equals(b.peerId)))
+    await node.publishHeader(chain.lightBlock(7n))
+    await waitFor(() => heard.includes(7n))
     const tx = encodeTx(signTx({ chainId: chain.chainId, nonce: 1n, fee: 10n, kind: 'transfer', body: new Uint8Array([7]) }, new Uint8Array(32).fill(4)))
     await b.publishTx(tx)
     await waitFor(() => services.txs.some(t => equalBytes(t, tx)))
