@@ -17,6 +17,9 @@ import { fileURLToPath } from 'node:url'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { startBenchDevnet, fundedKeys, sleep } from './chain-common.mjs'
 import { cpuMs, cpuOf, nodePids } from './fanout/proc.mjs'
+import { threadCpu } from './da/threads.mjs'
+import { enableChildInspectors, profileNode } from './da/profile.mjs'
+import { summarize } from './fanout/profile.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const launcher = join(here, '..', 'cli', 'glowmesh.js')
@@ -33,11 +36,19 @@ function machine () {
   return { busy: total - idle, total }
 }
 
+// DA_PROFILE=DIR: V8 CPU profiles of node0 (receives submitter 0's blobs) and node1 (gets blobs by
+// replication only while 1 submitter runs) over each window: DIR/node<i>-S<s>.cpuprofile, summarised
+const PROFILE_DIR = process.env.DA_PROFILE
+if (PROFILE_DIR !== undefined) enableChildInspectors()
+
 const bench = await startBenchDevnet({ blockTimeMs: 1000 })
 const children = []
 try {
   const nodes = bench.devnet.nodes.map((n) => nodePids(n))
   const nodeCpu = () => nodes.map((p) => cpuMs(p.app) + cpuMs(p.comet))
+  // where a node's CPU goes: the app's main thread (JS), its other threads (libuv pool: native KZG,
+  // file writes, fsync; V8: GC), and cometbft
+  const nodeSplit = () => nodes.map((p) => ({ ...threadCpu(p.app), comet: cpuMs(p.comet) }))
   const genesisHash = '0x' + Buffer.from(sha256(readFileSync(bench.devnet.genesisPath))).toString('hex')
   const maxS = Math.max(...SUBMITTERS)
   const keys = await fundedKeys(bench, maxS)
@@ -82,6 +93,7 @@ try {
   for (let i = 0; i < 4; i++) await runSubmitters(1, i, () => false)
 
   let idlePerS
+  let idleSplit
   for (const s of [0, ...SUBMITTERS]) {
     const procs = []
     const committed = []
@@ -99,13 +111,19 @@ try {
     // steady state: every submitter has had one payload committed
     const warm = Date.now() + 120_000
     while (new Set(committed.map((c) => c.id)).size < s) { if (Date.now() > warm) break; await sleep(200) }
+    const profs = PROFILE_DIR === undefined || s === 0 ? [] : await Promise.all([0, 1].map(async (i) => await profileNode(nodes[i].app, join(bench.devnet.nodes[i].dir, 'node.log'))))
     const t0 = performance.now()
-    const c0 = nodeCpu(); const m0 = machine(); const h0 = cpuOf([...procs.map((p) => p.pid)]); const l0 = cpuMs(light.pid)
+    const s0 = nodeSplit(); const c0 = nodeCpu(); const m0 = machine(); const h0 = cpuOf([...procs.map((p) => p.pid)]); const l0 = cpuMs(light.pid)
     const first = committed.length
     await sleep(WINDOW_S * 1000)
     const secs = (performance.now() - t0) / 1000
-    const c1 = nodeCpu(); const m1 = machine(); const h1 = cpuOf([...procs.map((p) => p.pid)]); const l1 = cpuMs(light.pid)
+    const c1 = nodeCpu(); const s1 = nodeSplit(); const m1 = machine(); const h1 = cpuOf([...procs.map((p) => p.pid)]); const l1 = cpuMs(light.pid)
     const inWindow = committed.slice(first)
+    for (const [i, p] of profs.entries()) {
+      const sum = summarize(await p.stop(join(PROFILE_DIR, `node${i}-S${s}.cpuprofile`)), 12)
+      console.log(`[bench]   profile node${i} (main thread, ms): ${sum.categories.map(([c, ms]) => `${c} ${ms.toFixed(0)}`).join(', ')}`)
+      for (const [f, ms] of sum.top) console.log(`[bench]     ${ms.toFixed(0).padStart(6)} ms  ${f}`)
+    }
     await Promise.all(procs.map((p) => new Promise((resolve) => { p.once('exit', resolve); p.send('stop'); setTimeout(() => { p.kill('SIGKILL'); resolve() }, 30_000) })))
     // give the light node time to sample the window's last blocks
     const last = Math.max(0, ...inWindow.map((c) => c.height))
@@ -115,8 +133,10 @@ try {
     const mbSampled = inWindow.filter((c) => sampled.has(c.height)).reduce((x, c) => x + c.size, 0) / 1e6
     const perNode = c1.map((c, i) => (c - c0[i]) / 1000) // core-s per node in the window
     const busyCores = (m1.busy - m0.busy) / (m1.total - m0.total) * 2
+    const split = s1.map((x, i) => ({ main: (x.main - s0[i].main) / 1000, kzg: (x.kzg - s0[i].kzg) / 1000, other: (x.other - s0[i].other) / 1000, comet: (x.comet - s0[i].comet) / 1000 }))
     if (s === 0) {
       idlePerS = perNode.map((x) => x / secs)
+      idleSplit = split.map((x) => ({ main: x.main / secs, kzg: x.kzg / secs, other: x.other / secs, comet: x.comet / secs }))
       console.log(`[bench] reference, 0 submitters: full nodes idle at ${idlePerS.map((x) => (x * 1000).toFixed(0)).join(' / ')} ms CPU per s (node0..3, app + cometbft); machine busy ${busyCores.toFixed(2)} of 2 cores`)
       continue
     }
@@ -128,6 +148,8 @@ try {
     console.log(`\n[bench] ${s} submitter(s): ${inWindow.length} payloads committed in ${secs.toFixed(1)} s = ${(mb / secs).toFixed(2)} MB/s committed, ${(mbSampled / secs).toFixed(2)} MB/s committed-and-sampled (${inWindow.filter((c) => sampled.has(c.height)).length} sampled by the light node${unavailable.size > 0 ? `, ${unavailable.size} blocks reported unavailable` : ''}); ${errors.length} errors${errors.length > 0 ? ` (${errors[0]})` : ''}`)
     console.log(`[bench]   HEADLINE full-node CPU per MB of payload: ${(mean / mb).toFixed(3)} core-s/MB per full node (mean of 4; worst node ${(worst / mb).toFixed(3)}; goal ≤ 0.15), net of idle; gross ${(perNode.reduce((a, b) => a + b, 0) / 4 / mb).toFixed(3)}`)
     console.log(`[bench]   per node (receiving: node${receiving.join(', node')}): ${net.map((x) => (x / mb).toFixed(3)).join(' / ')} core-s/MB; all 4 together ${(net.reduce((a, b) => a + b, 0) / mb).toFixed(3)} core-s/MB`)
+    const fmt = (x, i, k) => (Math.max(0, x[k] - idleSplit[i][k] * secs) / mb).toFixed(3)
+    console.log(`[bench]   split, net of idle, core-s/MB (app main thread + native KZG threads + app other threads [libuv pool: fs; V8: GC] + cometbft): ${split.map((x, i) => `node${i} ${fmt(x, i, 'main')} + ${fmt(x, i, 'kzg')} + ${fmt(x, i, 'other')} + ${fmt(x, i, 'comet')}`).join('; ')}`)
     console.log(`[bench]   submitters: ${((h1 - h0) / 1000 / mb).toFixed(2)} core-s/MB (encode ${(encMs / BLOBS).toFixed(0)} ms per blob, wall, ${s} sharing the cores); light node ${((l1 - l0) / 1000 / secs).toFixed(2)} cores; machine busy ${busyCores.toFixed(2)} of 2 cores`)
   }
   light.kill('SIGTERM')

@@ -71,6 +71,19 @@ function commitmentHex (c: Uint8Array | string): string {
   return hex
 }
 
+/** The blob's record (128 cells then 128 proofs) as one view, when its cells and proofs already lie that way in one buffer. */
+function contiguousRecord (b: BlobCells): Uint8Array | undefined {
+  const first = b.cells[0]
+  const base = first.byteOffset
+  const pBase = base + CELLS_PER_EXT_BLOB * BYTES_PER_CELL
+  for (let j = 0; j < CELLS_PER_EXT_BLOB; j++) {
+    const x = b.cells[j]; const p = b.proofs[j]
+    if (x.buffer !== first.buffer || x.byteOffset !== base + j * BYTES_PER_CELL || x.length !== BYTES_PER_CELL) return undefined
+    if (p.buffer !== first.buffer || p.byteOffset !== pBase + j * BYTES_PER_PROOF || p.length !== BYTES_PER_PROOF) return undefined
+  }
+  return new Uint8Array(first.buffer, base, BLOB_RECORD_BYTES)
+}
+
 /**
  * Cells and proofs of DA blobs on disk, by commitment, with the chain's submissions by height.
  * @example const cells = await CellStore.open({ dir, kzg: await createNativeKzg(), windowBlocks: 600 })
@@ -162,20 +175,44 @@ export class CellStore {
     }
     if (options.verified !== true && fresh.length > 0) await this.verify(fresh, options.signal)
     const expiry = Date.now() + this.pendingTtlMs
-    await Promise.all(blobs.map(async (b, i) => {
-      const c = keys[i]
-      await this.mutex.run(c, async () => {
-        const referenced = await this.hasRefs(c)
-        if (!this.held.has(c)) await this.writeBlob(c, b)
-        const batch = this.db.batch()
+    // One pass for the whole put (issue 13: one block's blobs arrive together): every new file is
+    // written and fdatasync'd in parallel, renamed, the folder fsync'd once, and all blobs indexed in
+    // one synced batch — instead of a folder fsync and a synced batch per blob.
+    const unique = new Map<string, BlobToKeep>()
+    keys.forEach((c, i) => { if (!unique.has(c)) unique.set(c, blobs[i]) })
+    const order = [...unique.keys()].sort() // locks in one global order: no deadlock between puts
+    await this.lockAll(order, async () => {
+      const referenced = await Promise.all(order.map(async (c) => await this.hasRefs(c)))
+      const toWrite = order.filter((c) => !this.held.has(c))
+      const written = await Promise.allSettled(toWrite.map(async (c) => await this.writeTemp(c, unique.get(c)!)))
+      const failed = written.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+      if (failed !== undefined) {
+        await Promise.all(written.map(async (r) => { if (r.status === 'fulfilled') await rm(r.value, { force: true }) }))
+        throw failed.reason
+      }
+      for (const [i, c] of toWrite.entries()) await rename((written[i] as PromiseFulfilledResult<string>).value, this.path(c))
+      if (toWrite.length > 0) {
+        const d = await open(join(this.dir, 'blobs'), 'r')
+        try { await d.sync() } finally { await d.close() }
+      }
+      const batch = this.db.batch()
+      order.forEach((c, i) => {
         batch.put(`h/${c}`, new Uint8Array([1]))
-        if (!referenced) batch.put(`p/${c}`, enc.encode(String(expiry)))
-        await batch.write({ sync: true } as any)
-        if (!this.held.has(c) && !referenced) this.pendingBytes += BLOB_RECORD_BYTES
-        this.held.add(c)
-        if (!referenced) this.pending.set(c, expiry)
+        if (!referenced[i]) batch.put(`p/${c}`, enc.encode(String(expiry)))
       })
-    }))
+      await batch.write({ sync: true } as any)
+      order.forEach((c, i) => {
+        if (!this.held.has(c) && !referenced[i]) this.pendingBytes += BLOB_RECORD_BYTES
+        this.held.add(c)
+        if (!referenced[i]) this.pending.set(c, expiry)
+      })
+    })
+  }
+
+  /** Runs `fn` holding the locks of all `keys` (taken in the order given). */
+  private async lockAll<T> (keys: string[], fn: () => Promise<T>): Promise<T> {
+    if (keys.length === 0) return await fn()
+    return await this.mutex.run(keys[0], async () => await this.lockAll(keys.slice(1), fn))
   }
 
   private async verify (blobs: BlobToKeep[], signal?: AbortSignal): Promise<void> {
@@ -194,19 +231,23 @@ export class CellStore {
     throw new InvalidCellsError('the cells do not verify against their commitments; nothing was kept')
   }
 
-  private async writeBlob (c: string, b: BlobCells): Promise<void> {
+  /**
+   * Writes a blob's record to a temporary file in one write and fdatasyncs it; returns its path. A
+   * blob decoded from a submission body is already one contiguous record there (cells then proofs,
+   * submission.ts), so it is written from the body without a copy; other blobs in one writev.
+   */
+  private async writeTemp (c: string, b: BlobCells): Promise<string> {
     const tmp = join(this.dir, 'blobs', `${c}.tmp-${randomBytes(6).toString('hex')}`)
-    const buf = new Uint8Array(BLOB_RECORD_BYTES)
-    b.cells.forEach((x, j) => buf.set(x, j * BYTES_PER_CELL))
-    b.proofs.forEach((x, j) => buf.set(x, CELLS_PER_EXT_BLOB * BYTES_PER_CELL + j * BYTES_PER_PROOF))
+    const whole = contiguousRecord(b)
     const fh = await open(tmp, 'w')
     try {
-      await fh.write(buf, 0, buf.length, 0)
+      // otherwise (cells replicated column by column are views into the peer's answer) one
+      // gathering write of the 256 views, without copying them into a record first
+      const n = whole !== undefined ? (await fh.write(whole, 0, whole.length, 0)).bytesWritten : (await fh.writev([...b.cells, ...b.proofs], 0)).bytesWritten
+      if (n !== BLOB_RECORD_BYTES) throw new Error(`short write of blob ${c.slice(0, 18)}…: ${n} of ${BLOB_RECORD_BYTES} bytes`)
       await fh.datasync()
     } finally { await fh.close() }
-    await rename(tmp, this.path(c))
-    const d = await open(join(this.dir, 'blobs'), 'r')
-    try { await d.sync() } finally { await d.close() }
+    return tmp
   }
 
   private async hasRefs (c: string): Promise<boolean> {
@@ -337,8 +378,8 @@ export class CellStore {
   }
 
   /**
-   * Cells and proofs of one blob at the given columns, in the order asked. NotAvailableError when
-   * the blob isn't held.
+   * Cells and proofs of one blob at the given columns, in the order asked: read-only views into a
+   * cached record (copy before changing one). NotAvailableError when the blob isn't held.
    * @example const { cells, proofs } = await store.read(commitment, [3, 77])
    */
   async read (commitment: Uint8Array | string, columns: readonly number[]): Promise<{ cells: Uint8Array[], proofs: Uint8Array[] }> {
@@ -362,9 +403,11 @@ export class CellStore {
     } else { this.recent.delete(c); this.recent.set(c, all) }
     const rec = all
     const pBase = CELLS_PER_EXT_BLOB * BYTES_PER_CELL
+    // Views into the cached record, not copies (a replica's answer is all 128 columns): callers
+    // only read them, and the wire encoder copies them once into the answer.
     return {
-      cells: columns.map((j) => rec.slice(j * BYTES_PER_CELL, (j + 1) * BYTES_PER_CELL)),
-      proofs: columns.map((j) => rec.slice(pBase + j * BYTES_PER_PROOF, pBase + (j + 1) * BYTES_PER_PROOF))
+      cells: columns.map((j) => rec.subarray(j * BYTES_PER_CELL, (j + 1) * BYTES_PER_CELL)),
+      proofs: columns.map((j) => rec.subarray(pBase + j * BYTES_PER_PROOF, pBase + (j + 1) * BYTES_PER_PROOF))
     }
   }
 

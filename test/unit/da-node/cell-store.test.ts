@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CellStore } from '../../../fullnode/da/cell-store.js'
 import { InvalidCellsError, NotAvailableError, DaBusyError, CellStoreClosedError } from '../../../fullnode/da/errors.js'
-import { BLOB_RECORD_BYTES } from '../../../fullnode/da/submission.js'
+import { BLOB_RECORD_BYTES, decodeSubmission, encodeSubmission } from '../../../fullnode/da/submission.js'
 import { toHex } from '../../../protocol/bytes.js'
 import type { EncodedBlob } from '../../../protocol/da/index.js'
 import { encoded, flipCellBit, nativeKzg } from './fixtures.js'
@@ -42,6 +42,25 @@ describe('CellStore', () => {
     const all = await store.read(blobs[0].commitment, Array.from({ length: 128 }, (_, i) => 127 - i))
     expect(all.cells[0]).toEqual(blobs[0].cells[127])
     expect(store.stats()).toMatchObject({ blobs: 2, bytes: 2 * BLOB_RECORD_BYTES, pending: 2 })
+  })
+
+  it('writes each blob as one record, from a submission body without a copy or gathered from separate cells, in one put', async () => {
+    const dir = tmp()
+    const store = await open(dir)
+    // blobs[0] as a submission body lays it out (its cells and proofs are views into one record);
+    // other[0] as the encoder returns it (256 separate buffers); blobs[1] twice in one put
+    const body = decodeSubmission(encodeSubmission({ tx: new Uint8Array([1]), blobs: [blobs[0]] })).blobs[0]
+    await store.put([{ commitment: blobs[0].commitment, ...body }, other[0], blobs[1], blobs[1]])
+    await store.close()
+    const again = await open(dir) // reads from disk, not the cache
+    const all = Array.from({ length: 128 }, (_, i) => i)
+    for (const b of [blobs[0], other[0], blobs[1]]) {
+      const got = await again.read(b.commitment, all)
+      expect(got.cells.map((c) => toHex(c))).toEqual(b.cells.map((c) => toHex(c)))
+      expect(got.proofs.map((c) => toHex(c))).toEqual(b.proofs.map((c) => toHex(c)))
+    }
+    expect(readdirSync(join(dir, 'blobs')).length).toBe(3)
+    expect(again.stats()).toMatchObject({ blobs: 3, pending: 3, bytes: 3 * BLOB_RECORD_BYTES })
   })
 
   it('verifies before keeping: one flipped bit in one cell → InvalidCellsError naming the blob, nothing kept', async () => {
