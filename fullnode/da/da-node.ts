@@ -37,7 +37,7 @@ export interface DaAttachments {
   relay: (tx: Uint8Array, options: { signal?: AbortSignal }) => Promise<{ txHash: string, code: number, log: string }>
   /** Full-node peers to replicate from, and one sample request to one of them. */
   peers: () => unknown[]
-  sample: (peer: unknown, height: bigint, columns: number[], signal: AbortSignal) => Promise<SampleResponse>
+  sample: (peer: unknown, height: bigint, columns: number[], signal: AbortSignal, blobs?: number[]) => Promise<SampleResponse>
 }
 
 export interface DaNode {
@@ -134,8 +134,8 @@ export function nodeAttachments ({ engine, net, fullNodePeers }: { engine: Engin
       return { txHash: '0x' + String(r.hash).toLowerCase(), code: r.code, log: r.log }
     },
     peers: () => net.libp2p.getPeers().filter((p) => ids.has(p.toString())),
-    sample: async (peer, height, columns, signal) => {
-      const res = await request(net.libp2p, peer as any, SAMPLE_PROTOCOL, { height, columns }, { signal, timeoutMs: 30_000 })
+    sample: async (peer, height, columns, signal, blobs) => {
+      const res = await request(net.libp2p, peer as any, SAMPLE_PROTOCOL, { height, columns, blobs }, { signal, timeoutMs: 30_000 })
       if (res.status !== SampleStatus.OK) throw new GlowmeshError(String(res.status), `sample ${height}: ${res.status} ${res.message}`)
       return res
     }

@@ -4,7 +4,9 @@
  * 128 columns, in as few requests as the wire's cell cap allows — then checked against the
  * commitments *this node's own chain* recorded and KZG-verified by the cell store before it is
  * kept. One peer supplies a whole block (so a bad cell is that peer's); on any failure the next
- * peer is asked, and a block nobody can serve (a withheld blob) backs off and stays missing —
+ * peer is asked. When no peer holds the whole block — its blobs reached different full nodes, each
+ * intake keeping only its own submitter's — each missing blob is fetched alone (the request's
+ * `blobs`) from a peer that has it. A blob nobody can serve (withheld) backs off and stays missing —
  * never faked — until it leaves the window.
  */
 import { CELLS_PER_EXT_BLOB } from '../../protocol/da/index.js'
@@ -17,7 +19,8 @@ import { withTimeout } from '../../protocol/signals.js'
 /** Where cells come from: peers, and one sample request to one of them (throws on a non-OK answer). */
 export interface CellSource {
   peers: () => unknown[]
-  sample: (peer: unknown, height: bigint, columns: number[], signal: AbortSignal) => Promise<Pick<SampleResponse, 'blobs' | 'columns'>>
+  /** `blobs`: only these blobs of the block (positions in its blob order); omitted: all. */
+  sample: (peer: unknown, height: bigint, columns: number[], signal: AbortSignal, blobs?: number[]) => Promise<Pick<SampleResponse, 'blobs' | 'columns'>>
 }
 
 export interface CellReplicator {
@@ -37,14 +40,15 @@ export interface CellReplicatorOptions {
 
 /**
  * Fetches every column of `height` from `peer` and returns each blob's 128 cells and proofs, in
- * block order, after checking that the peer's commitments are exactly `commitments`.
+ * block order, after checking that the peer's commitments are exactly `commitments` — the block's,
+ * or with `positions` only those blobs of it.
  */
-async function fetchBlock (source: CellSource, peer: unknown, height: number, commitments: string[], signal: AbortSignal): Promise<Array<{ cells: Uint8Array[], proofs: Uint8Array[] }>> {
+async function fetchBlock (source: CellSource, peer: unknown, height: number, commitments: string[], signal: AbortSignal, positions?: number[]): Promise<Array<{ cells: Uint8Array[], proofs: Uint8Array[] }>> {
   const per = Math.max(1, Math.floor(MAX_SAMPLE_CELLS / commitments.length))
   const out = commitments.map(() => ({ cells: new Array<Uint8Array>(CELLS_PER_EXT_BLOB), proofs: new Array<Uint8Array>(CELLS_PER_EXT_BLOB) }))
   for (let from = 0; from < CELLS_PER_EXT_BLOB; from += per) {
     const columns = Array.from({ length: Math.min(per, CELLS_PER_EXT_BLOB - from) }, (_, i) => from + i)
-    const res = await source.sample(peer, BigInt(height), columns, signal)
+    const res = await source.sample(peer, BigInt(height), columns, signal, positions)
     if (res.blobs.length !== commitments.length || res.blobs.some((b, i) => toHex(b.commitment) !== commitments[i])) {
       throw new Error(`block ${height}: the peer's blob commitments differ from the chain's`)
     }
@@ -73,6 +77,26 @@ export function startCellReplicator (options: CellReplicatorOptions): CellReplic
   const pull = async (height: number): Promise<boolean> => {
     const all = (await store.submissionsAt(height)).flatMap((s) => s.commitments)
     const peers = source.peers()
+    if (await pullWhole(height, all, peers)) return true
+    // Nobody holds the whole block: its blobs reached different full nodes (each intake keeps only its
+    // own submitter's until replication), so fetch blob by blob from whichever peer holds each.
+    for (const { c, i } of all.map((c, i) => ({ c, i })).filter(({ c }) => !store.has(c))) {
+      for (let attempt = 0; attempt < peers.length; attempt++) {
+        const peer = peers[(cursor++) % peers.length]
+        try {
+          const [blob] = await withTimeout(controller.signal, 30_000, async (s) => await fetchBlock(source, peer, height, [c], s, [i]))
+          await store.put([{ commitment: fromHex(c, 48), ...blob }], { signal: controller.signal })
+          break
+        } catch (err: any) {
+          if (controller.signal.aborted) return false
+          if (!/NOT_AVAILABLE|NOT_FOUND/.test(String(err?.code) + String(err?.status))) log(`da replicate ${height} blob ${i}: ${String(err?.message ?? err)}`)
+        }
+      }
+    }
+    return all.every((c) => store.has(c))
+  }
+
+  const pullWhole = async (height: number, all: string[], peers: unknown[]): Promise<boolean> => {
     for (let attempt = 0; attempt < peers.length; attempt++) {
       const peer = peers[(cursor++) % peers.length]
       try {

@@ -10,7 +10,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { merkleProofs, type Header } from '../../protocol/chain/index.js'
 import { equalBytes, fromHex, toHex } from '../../protocol/bytes.js'
 import { MAX_BLOBS_PER_BLOCK, MAX_SAMPLE_CELLS, type SampleResponse } from '../../protocol/wire/index.js'
-import type { CellStore } from './cell-store.js'
+import type { CellStore, SubmissionRecord } from './cell-store.js'
 import { NotAvailableError, SampleTooLargeError, UnknownHeightError } from './errors.js'
 
 /** What a sample answer carries besides its status. */
@@ -30,8 +30,12 @@ interface BlockProofs { txs: Map<string, { index: number, total: number, aunts: 
 
 /** The sample service a full node hands to fullnode/net as `services.sample`. */
 export interface SampleService {
-  /** Throws UnknownHeightError (NOT_FOUND), NotAvailableError (NOT_AVAILABLE), SampleTooLargeError (TOO_LARGE). */
-  sample: (height: bigint, columns: number[], options: { signal?: AbortSignal }) => Promise<SampleAnswer>
+  /**
+   * Throws UnknownHeightError (NOT_FOUND), NotAvailableError (NOT_AVAILABLE), SampleTooLargeError (TOO_LARGE).
+   * `blobs` (positions in the block's blob order) narrows the answer to those blobs: a full node
+   * replicating a block whose blobs reached different full nodes fetches each from a peer that has it.
+   */
+  sample: (height: bigint, columns: number[], options: { signal?: AbortSignal, blobs?: number[] }) => Promise<SampleAnswer>
 }
 
 /**
@@ -63,16 +67,36 @@ export function createSampleService (options: SampleServiceOptions): SampleServi
     return await p
   }
 
+  // A block's submission records are final once a later block is committed; every light client
+  // samples the same few recent heights, so read them once (a LevelDB scan per sample was ~8 % of a
+  // full node's CPU per light client, bench/fanout.mjs's profile)
+  const subsCache = new Map<number, Promise<SubmissionRecord[]>>()
+  const submissionsAt = async (h: number, head: number): Promise<SubmissionRecord[]> => {
+    if (h >= head) return await store.submissionsAt(h)
+    let p = subsCache.get(h)
+    if (p === undefined) {
+      p = store.submissionsAt(h)
+      subsCache.set(h, p)
+      p.catch(() => subsCache.delete(h))
+      while (subsCache.size > cacheSize) subsCache.delete(subsCache.keys().next().value as number)
+    }
+    return await p
+  }
+
   return {
-    async sample (height, columns, { signal }) {
+    async sample (height, columns, { signal, blobs: only }) {
       const head = store.head
       if (height > BigInt(head)) throw new UnknownHeightError(`height ${height} is above this node's head ${head}`)
       const h = Number(height)
       if (h <= head - store.windowBlocks) throw new NotAvailableError(`height ${h} left the sampling window (${store.windowBlocks} blocks; head ${head}): cells pruned`)
       // A node that joined by state sync has no DA records below its first followed block: "no blobs" would be a lie.
       if (h < store.base) throw new NotAvailableError(`height ${h} is below ${store.base}, the first block this node followed (it joined by state sync): no DA records here`)
-      const subs = await store.submissionsAt(h)
-      const commitments = subs.flatMap((s) => s.commitments)
+      const subs = await submissionsAt(h, head)
+      const all = subs.flatMap((s) => s.commitments)
+      const wanted = only === undefined || only.length === 0 ? undefined : new Set(only)
+      const outOfRange = only?.find((b) => b >= all.length)
+      if (outOfRange !== undefined) throw new NotAvailableError(`block ${h} has ${all.length} blobs: there is no blob ${outOfRange}`)
+      const commitments = wanted === undefined ? all : all.filter((_, i) => wanted.has(i))
       if (commitments.length === 0) return { height, blobs: [], txs: [], columns: columns.map((index) => ({ index, cells: [], proofs: [] })) }
       // The wire caps a response at 64 blobs; a block past it can't be sampled (see README).
       if (commitments.length > MAX_BLOBS_PER_BLOCK) throw new NotAvailableError(`block ${h} has ${commitments.length} blobs, more than the ${MAX_BLOBS_PER_BLOCK} a sample answer carries`)
@@ -82,11 +106,15 @@ export function createSampleService (options: SampleServiceOptions): SampleServi
       const proofs = await proofsAt(height, signal)
       const txs: SampleAnswer['txs'] = []
       const blobs: SampleAnswer['blobs'] = []
+      let position = 0
       for (const s of subs) {
         const inc = proofs.txs.get(s.txHash.toLowerCase())
         if (inc === undefined) throw new Error(`block ${h}: DA tx ${s.txHash} is not among the block's txs`)
-        if (!txs.some((t) => t.index === inc.index)) txs.push(inc)
-        for (const c of s.commitments) blobs.push({ commitment: fromHex(c, 48), txIndex: inc.index })
+        for (const c of s.commitments) {
+          if (wanted !== undefined && !wanted.has(position++)) continue
+          if (!txs.some((t) => t.index === inc.index)) txs.push(inc)
+          blobs.push({ commitment: fromHex(c, 48), txIndex: inc.index })
+        }
       }
       const reads = await Promise.all(commitments.map(async (c) => await store.read(c, columns)))
       return {

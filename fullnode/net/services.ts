@@ -44,7 +44,7 @@ export interface NetServices {
    * (height above the head), NOT_AVAILABLE (cells pruned or not held) or TOO_LARGE (over the
    * wire's cell cap). Without it, sample requests are answered NOT_AVAILABLE.
    */
-  sample?: (height: bigint, columns: number[], options: SignalOptions) => Promise<Pick<SampleResponse, 'height' | 'blobs' | 'txs' | 'columns'>>
+  sample?: (height: bigint, columns: number[], options: SignalOptions & { blobs?: number[] }) => Promise<Pick<SampleResponse, 'height' | 'blobs' | 'txs' | 'columns'>>
   /** Optional (PoRA): `chunks` raw flow chunks from `position` (FlowStore.readFlow); /glowmesh/flow/1.0.0 serves it. */
   flow?: (position: number, chunks: number, options: SignalOptions) => Promise<Uint8Array>
   /** Optional: full verification of a gossiped header (signatures against our trusted chain). */

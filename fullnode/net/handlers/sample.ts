@@ -23,7 +23,7 @@ export const sampleHandler = defineHandler({
   async handle (req, { services, signal }) {
     if (services.sample === undefined) return { status: SampleStatus.NOT_AVAILABLE, message: 'this node keeps no DA cells', height: req.height, ...empty }
     try {
-      const answer = await services.sample(req.height, req.columns, { signal })
+      const answer = await services.sample(req.height, req.columns, { signal, blobs: req.blobs })
       return { status: SampleStatus.OK, message: '', ...answer }
     } catch (err) {
       const own = OWN[String((err as { code?: unknown } | null)?.code)]

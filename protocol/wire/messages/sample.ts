@@ -19,13 +19,23 @@ function distinctColumns (columns: number[], path: string): void {
   })
 }
 
-export const sampleRequest = defineMessage<pb.SampleRequest>({
+/** A sample request; `blobs` (positions in the block's blob order) narrows it to some blobs — full-node replication only. */
+export type SampleRequestMessage = Omit<pb.SampleRequest, 'blobs'> & { blobs?: number[] }
+
+export const sampleRequest = defineMessage<SampleRequestMessage>({
   name: 'SampleRequest',
   maxBytes: MAX_SAMPLE_REQUEST_BYTES,
   codec: pb.SampleRequest,
   validate (m) {
     u64(m.height, 1n, INT64_MAX, 'SampleRequest.height')
     distinctColumns(list<number>(m.columns, 1, NUM_COLUMNS, 'SampleRequest.columns'), 'SampleRequest.columns')
+    const blobs = list<number>(m.blobs ?? [], 0, MAX_BLOBS_PER_BLOCK, 'SampleRequest.blobs')
+    const seen = new Set<number>()
+    blobs.forEach((b, i) => {
+      u32(b, 0, MAX_BLOBS_PER_BLOCK - 1, `SampleRequest.blobs[${i}]`)
+      if (seen.has(b)) fail(`SampleRequest.blobs[${i}]`, `duplicate blob ${b}`)
+      seen.add(b)
+    })
   }
 })
 

@@ -36,6 +36,7 @@ export namespace SampleStatus {
 export interface SampleRequest {
   height: bigint
   columns: number[]
+  blobs: number[]
 }
 
 export namespace SampleRequest {
@@ -60,13 +61,21 @@ export namespace SampleRequest {
           }
         }
 
+        if (obj.blobs != null && obj.blobs.length > 0) {
+          for (const value of obj.blobs) {
+            w.uint32(24)
+            w.uint32(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           height: 0n,
-          columns: []
+          columns: [],
+          blobs: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -91,6 +100,18 @@ export namespace SampleRequest {
               obj.columns.push(reader.uint32())
               break
             }
+            case 3: {
+              if (opts.limits?.blobs != null && obj.blobs.length === opts.limits.blobs) {
+                throw new MaxLengthError('Decode error - repeated field "blobs" had too many elements')
+              }
+
+              if (obj.blobs.length === 64) {
+                throw new MaxLengthError('Decode error - repeated field "blobs" had too many elements')
+              }
+
+              obj.blobs.push(reader.uint32())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -101,7 +122,8 @@ export namespace SampleRequest {
         return obj
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
-          columns: 128
+          columns: 128,
+          blobs: 64
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -136,6 +158,25 @@ export namespace SampleRequest {
 
               break
             }
+            case 3: {
+              if (opts.limits?.blobs != null && obj.blobs === opts.limits.blobs) {
+                throw new MaxLengthError('Streaming decode error - repeated field "blobs" had too many elements')
+              }
+
+              if (obj.blobs === 64) {
+                throw new MaxLengthError('Streaming decode error - repeated field "blobs" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.blobs[]`,
+                index: obj.blobs,
+                value: reader.uint32()
+              }
+
+              obj.blobs++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -159,6 +200,12 @@ export namespace SampleRequest {
     value: number
   }
 
+  export interface SampleRequestBlobsFieldEvent {
+    field: '$.blobs[]'
+    index: number
+    value: number
+  }
+
   export function encode (obj: Partial<SampleRequest>): Uint8Array {
     return encodeMessage(obj, SampleRequest.codec())
   }
@@ -167,7 +214,7 @@ export namespace SampleRequest {
     return decodeMessage(buf, SampleRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SampleRequest>): Generator<SampleRequestHeightFieldEvent | SampleRequestColumnsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SampleRequest>): Generator<SampleRequestHeightFieldEvent | SampleRequestColumnsFieldEvent | SampleRequestBlobsFieldEvent> {
     return streamMessage(buf, SampleRequest.codec(), opts)
   }
 }

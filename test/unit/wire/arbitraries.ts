@@ -94,7 +94,7 @@ export const newHeader: fc.Arbitrary<NewHeader> = lightBlock.map((lightBlock) =>
 
 const columns = (min: number, max: number): fc.Arbitrary<number[]> =>
   fc.uniqueArray(fc.integer({ min: 0, max: 127 }), { minLength: min, maxLength: max })
-export const sampleRequest: fc.Arbitrary<SampleRequest> = fc.record({ height, columns: columns(1, 128) })
+export const sampleRequest: fc.Arbitrary<SampleRequest> = fc.record({ height, columns: columns(1, 128), blobs: fc.uniqueArray(fc.integer({ min: 0, max: 63 }), { maxLength: 8 }) })
 export const sampleResponse: fc.Arbitrary<SampleResponse> = fc.oneof(
   fc.record({
     height,
