@@ -10,7 +10,7 @@
 // complete light nodes fell behind. Headline: full-node CPU ms per light client per block =
 // (node0 CPU in the window − the N = 0 window's, per block) / N.
 // Run: npm run build && node --experimental-websocket --import ./cli/polyfills.js bench/fanout.mjs
-//        [--clients 10,100,1000] [--full 3] [--window 20] [--procs 4] [--segment-every 30] [--ramp-max 120] [--before] [--untuned] [--router-gossip]
+//        [--clients 10,100,1000] [--full 3] [--window 20] [--procs 4] [--segment-every 30] [--ramp-max 120] [--before] [--untuned] [--router-gossip] [--fresh-poll-ms 10000]
 import { spawn, fork, execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -33,6 +33,9 @@ const PROCS = Number(arg('--procs', 4))
 const SEGMENT_EVERY = Number(arg('--segment-every', 30))
 const SETTLE_S = 5
 const RAMP_MAX_S = Number(arg('--ramp-max', 120))
+// like client/light-node.ts's freshGossipPollMs: while gossip brings each next header a client asks
+// for `latest` only this often (1000 = every second, the light node's poll before issue 13)
+const FRESH_POLL_MS = Number(arg('--fresh-poll-ms', 10_000))
 // --before: the full nodes run as before issue 13's changes (no light-block cache, 300 connections)
 const BEFORE = process.argv.includes('--before')
 if (BEFORE) process.env.GLOWMESH_NET_BEFORE = '1'
@@ -114,7 +117,7 @@ try {
       children.push(p)
       procs.push(p)
       const count = Math.min(per, n - i * per)
-      p.send({ start: { addr, chainId: bench.genesis.chainId, count, sampleCount: 16, pollMs: 1000, leafGossip: !ROUTER_GOSSIP, segmentEvery: SEGMENT_EVERY, root: put.root, segments: 16, dialEveryMs: Math.ceil(PROCS * 1000 / 40) } })
+      p.send({ start: { addr, chainId: bench.genesis.chainId, count, sampleCount: 16, pollMs: 1000, freshPollMs: FRESH_POLL_MS, leafGossip: !ROUTER_GOSSIP, segmentEvery: SEGMENT_EVERY, root: put.root, segments: 16, dialEveryMs: Math.ceil(PROCS * 1000 / 40) } })
     }
     // every dial done, or RAMP_MAX_S passed (a saturated machine): then measure whoever is connected
     const ready = await Promise.all(procs.map((p) => Promise.race([new Promise((resolve) => p.once('message', resolve)), sleep(RAMP_MAX_S * 1000).then(() => ({ ready: false, timedOut: true }))])))

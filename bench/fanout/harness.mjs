@@ -3,7 +3,8 @@
 // Yamux, identify, gossipsub) with its own connection to the one full node under load. Each client
 // speaks the real light-node protocols with the same codecs and ids as client/ — it hears header
 // gossip on glowmesh/<chainId>/headers, asks /glowmesh/sync/1.0.0 for the latest light block once a
-// second (client/light-node.ts's poll), samples k distinct random columns of every new height over
+// second while gossip is quiet and every freshPollMs while it brings each next header
+// (client/light-node.ts's poll), samples k distinct random columns of every new height over
 // /glowmesh/sample/1.0.0 (client/sampler.ts) and now and then fetches a segment over
 // /glowmesh/segment/1.0.0 — but skips the local verification (signatures, KZG, merkle proofs), so
 // that the full node, not the harness, is what gets measured.
@@ -21,7 +22,7 @@ import { headersTopic, MAX_GOSSIP_BYTES } from '../../dist/fullnode/net/gossip.j
 import { gossipMsgId, isContentTopic } from '../../dist/fullnode/net/gossip-params.js'
 import { coalesceWrites } from '../../dist/fullnode/net/coalesce.js'
 import { leafGossip } from './leaf-gossip.mjs'
-import { SAMPLE_PROTOCOL } from '../../dist/protocol/wire/index.js'
+import { SAMPLE_PROTOCOL, SYNC_PROTOCOL, decodePush } from '../../dist/protocol/wire/index.js'
 
 // libp2p creates an error for each outbound stream of a protocol this node does not itself handle
 // (registrar.getHandler, to find a stream limit) and drops it: stacks cost more than the request
@@ -76,9 +77,9 @@ async function client (o, i) {
   })
   nodes.push(node)
   if (o.leafGossip) {
-    node.leaf = await leafGossip(node, { topic, maxBytes: MAX_GOSSIP_BYTES + 4096, onMessage: () => { s.gossipHeaders++ }, onError: (err) => noteError('gossip', err) })
+    node.leaf = await leafGossip(node, { topic, maxBytes: MAX_GOSSIP_BYTES + 4096, onMessage: (m) => { s.gossipHeaders++; heard(node, m.data) }, onError: (err) => noteError('gossip', err) })
   } else {
-    node.services.pubsub.addEventListener('message', (e) => { if (e.detail.topic === topic) s.gossipHeaders++ })
+    node.services.pubsub.addEventListener('message', (e) => { if (e.detail.topic === topic) { s.gossipHeaders++; heard(node, e.detail.data) } })
     node.services.pubsub.subscribe(topic)
   }
   const target = multiaddr(o.addr)
@@ -93,6 +94,14 @@ async function client (o, i) {
   return node
 }
 
+/** A gossiped header: its height is the client's head while gossip is fresh (decoded, not verified). */
+function heard (node, data) {
+  try {
+    const h = decodePush(SYNC_PROTOCOL, data).lightBlock?.signedHeader?.header?.height
+    if (h !== undefined && (node.gossipHead === undefined || h > node.gossipHead)) { node.gossipHead = h; node.gossipAt = performance.now() }
+  } catch (err) { noteError('gossip decode', err) }
+}
+
 /** Dials the full node and, with the leaf, subscribes to the header topic on the new connection. */
 async function connect (node, target, signal) {
   const conn = await node.dial(target, { signal })
@@ -105,6 +114,7 @@ async function drive (o, node, i) {
   const signal = controller.signal
   let sampled = 0n
   let blocks = 0
+  let lastPoll = -Infinity
   await sleep(Math.random() * 1000, signal)
   while (!signal.aborted) {
     const tick = performance.now()
@@ -117,11 +127,15 @@ async function drive (o, node, i) {
     }
     let head
     let t = performance.now()
-    try {
-      const [lb] = await requestLightBlocks(node, peer, { from: 'latest', signal, timeoutMs: 30_000 })
-      s.sync.ok++; s.sync.lat.push(performance.now() - t)
-      head = lb.signedHeader.header.height
-    } catch (err) { if (signal.aborted) break; s.sync.err++; noteError('sync', err) }
+    const fresh = node.gossipAt !== undefined && t - node.gossipAt <= 2 * o.pollMs
+    if (!fresh || t - lastPoll >= (o.freshPollMs ?? o.pollMs)) {
+      lastPoll = t
+      try {
+        const [lb] = await requestLightBlocks(node, peer, { from: 'latest', signal, timeoutMs: 30_000 })
+        s.sync.ok++; s.sync.lat.push(performance.now() - t)
+        head = lb.signedHeader.header.height
+      } catch (err) { if (signal.aborted) break; s.sync.err++; noteError('sync', err) }
+    } else head = node.gossipHead
     // the newest block but one: its cells have had a block time to reach this full node from the
     // one the submitter used (a real sampler retries NOT_AVAILABLE instead)
     const target = head === undefined ? undefined : head - 1n

@@ -7,6 +7,7 @@ import { confidence } from '../../../protocol/da/index.js'
 import { toHex } from '../../../protocol/bytes.js'
 import { makeChain, fakeTransport, memoryStore, forged, underSigned, type Chain, type PeerBehaviour, until } from './harness.js'
 import type { LightTransport, LightStore } from '../../../client/types.js'
+import type { LightBlock } from '../../../protocol/chain/index.js'
 
 const nodes: LightNode[] = []
 afterEach(async () => { await Promise.all(nodes.splice(0).map(async n => await n.stop())) })
@@ -117,6 +118,37 @@ describe('several peers, never one peer\'s word', () => {
     expect(by).toContain('skipping')
     expect(by).toContain('adjacent') // the change of set can only be crossed step by step
     expect(node.headers().find(h => h.height === 40)?.hash).toBe(toHex(tc.lightBlock(40n).signedHeader.commit.blockId.hash))
+    expect(t.reports).toEqual([])
+  })
+
+  it('polls peers for their head rarely while gossip brings each next header, and every pollMs again once gossip stops', async () => {
+    const chain = await makeChain({ length: 40 })
+    let head = 10n
+    let latest = 0
+    const asked = (): LightBlock => { latest++; return chain.lightBlock(head) }
+    const t = fakeTransport(chain, { a: { head: asked }, b: { head: asked } })
+    const node = start(chain, t, memoryStore(), { pollMs: 50, freshGossipPollMs: 5_000 })
+    await node.start()
+    await node.waitForHeight(10)
+    // gossip 20 next headers, one every 50 ms: the node stays at the head without asking for it
+    const before = latest
+    const t0 = Date.now()
+    for (let h = 11n; h <= 30n; h++) {
+      head = h
+      for (const l of t.headerListeners) l(chain.lightBlock(h), 'a')
+      await node.waitForHeight(Number(h))
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
+    const elapsed = Date.now() - t0
+    // at most one poll (of 2 peers) per freshGossipPollMs, plus the one that may have been under way
+    // (every pollMs this would be ≈ 2 · elapsed / 50 requests)
+    expect(latest - before).toBeLessThanOrEqual(2 * (2 + Math.floor(elapsed / 5_000)))
+    expect(node.headers().at(-1)).toMatchObject({ height: 30, verifiedBy: 'adjacent' })
+    // gossip stops: polling every pollMs resumes, and finds the head that gossip didn't bring
+    head = 35n
+    await until(() => node.status().verifiedHeight === 35, 'the head found by polling', 10_000)
+    const quiet = latest
+    await until(() => latest >= quiet + 6, 'polls every pollMs again', 10_000)
     expect(t.reports).toEqual([])
   })
 
