@@ -77,37 +77,29 @@ export function startCellReplicator (options: CellReplicatorOptions): CellReplic
   const pull = async (height: number): Promise<boolean> => {
     const all = (await store.submissionsAt(height)).flatMap((s) => s.commitments)
     const peers = source.peers()
-    if (await pullWhole(height, all, peers)) return true
+    if (await pullFromAnyPeer(height, all, peers)) return true
     // Nobody holds the whole block: its blobs reached different full nodes (each intake keeps only its
     // own submitter's until replication), so fetch blob by blob from whichever peer holds each.
-    for (const { c, i } of all.map((c, i) => ({ c, i })).filter(({ c }) => !store.has(c))) {
-      for (let attempt = 0; attempt < peers.length; attempt++) {
-        const peer = peers[(cursor++) % peers.length]
-        try {
-          const [blob] = await withTimeout(controller.signal, 30_000, async (s) => await fetchBlock(source, peer, height, [c], s, [i]))
-          await store.put([{ commitment: fromHex(c, 48), ...blob }], { signal: controller.signal })
-          break
-        } catch (err: any) {
-          if (controller.signal.aborted) return false
-          if (!/NOT_AVAILABLE|NOT_FOUND/.test(String(err?.code) + String(err?.status))) log(`da replicate ${height} blob ${i}: ${String(err?.message ?? err)}`)
-        }
-      }
+    for (const [i, c] of all.entries()) {
+      if (controller.signal.aborted) return false
+      if (!store.has(c)) await pullFromAnyPeer(height, [c], peers, [i])
     }
     return all.every((c) => store.has(c))
   }
 
-  const pullWhole = async (height: number, all: string[], peers: unknown[]): Promise<boolean> => {
+  /** Asks the peers in turn for `commitments` of block `height` (all of its blobs, or those at `positions`) and keeps what this node lacks. */
+  const pullFromAnyPeer = async (height: number, commitments: string[], peers: unknown[], positions?: number[]): Promise<boolean> => {
     for (let attempt = 0; attempt < peers.length; attempt++) {
       const peer = peers[(cursor++) % peers.length]
       try {
-        const blobs = await withTimeout(controller.signal, 30_000, async (s) => await fetchBlock(source, peer, height, all, s))
-        const lacking = all.map((c, i) => ({ c, i })).filter(({ c }) => !store.has(c))
+        const blobs = await withTimeout(controller.signal, 30_000, async (s) => await fetchBlock(source, peer, height, commitments, s, positions))
+        const lacking = commitments.map((c, i) => ({ c, i })).filter(({ c }) => !store.has(c))
         // put() KZG-verifies every cell before anything is kept.
         await store.put(lacking.map(({ c, i }) => ({ commitment: fromHex(c, 48), ...blobs[i] })), { signal: controller.signal })
         return true
       } catch (err: any) {
         if (controller.signal.aborted) return false
-        if (!/NOT_AVAILABLE|NOT_FOUND/.test(String(err?.code) + String(err?.status))) log(`da replicate ${height}: ${String(err?.message ?? err)}`)
+        if (!/NOT_AVAILABLE|NOT_FOUND/.test(String(err?.code) + String(err?.status))) log(`da replicate ${height}${positions === undefined ? '' : ` blob ${positions.join(',')}`}: ${String(err?.message ?? err)}`)
       }
     }
     return false
