@@ -279,20 +279,19 @@ export class CellStore {
   async record (subs: SubmissionRecord[]): Promise<void> {
     this.check()
     if (subs.length === 0) return
-    for (const s of subs) {
+    // every input checked before the batch is opened: a throw must not leave an open batch behind
+    const hexes = subs.map((s) => {
       if (!Number.isSafeInteger(s.height) || s.height < 1 || !Number.isSafeInteger(s.index) || s.index < 0) throw new InvalidInputError('submission height/index out of range')
-      s.commitments.forEach(commitmentHex)
-    }
+      return s.commitments.map(commitmentHex)
+    })
     const batch = this.db.batch()
-    for (const s of subs) {
-      const cs = s.commitments.map(commitmentHex)
+    for (const [i, s] of subs.entries()) {
+      const cs = hexes[i]
       batch.put(sKey(s.height, s.index), json({ size: s.size, txHash: s.txHash, commitments: cs }))
       for (const c of cs) { batch.put(rKey(c, s.height, s.index), new Uint8Array([1])); batch.del(`p/${c}`) }
     }
     await batch.write({ sync: true } as any)
-    for (const s of subs) {
-      for (const c of s.commitments.map(commitmentHex)) if (this.pending.delete(c) && this.held.has(c)) this.pendingBytes -= BLOB_RECORD_BYTES
-    }
+    for (const c of hexes.flat()) if (this.pending.delete(c) && this.held.has(c)) this.pendingBytes -= BLOB_RECORD_BYTES
   }
 
   /**

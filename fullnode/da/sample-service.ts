@@ -111,7 +111,8 @@ export function createSampleService (options: SampleServiceOptions): SampleServi
         const inc = proofs.txs.get(s.txHash.toLowerCase())
         if (inc === undefined) throw new Error(`block ${h}: DA tx ${s.txHash} is not among the block's txs`)
         for (const c of s.commitments) {
-          if (wanted !== undefined && !wanted.has(position++)) continue
+          const i = position++ // the blob's position in the block, counted whether or not it is wanted
+          if (wanted !== undefined && !wanted.has(i)) continue
           if (!txs.some((t) => t.index === inc.index)) txs.push(inc)
           blobs.push({ commitment: fromHex(c, 48), txIndex: inc.index })
         }
