@@ -4,7 +4,6 @@
 // random methods, paths, query strings, Range headers and bodies (up to past the size limits) get
 // an answer — JSON `{ error: { code, message } }` (RPC) or `{ code, message }` (gateway) with CORS —
 // never a 5xx or a hang, and the backend only ever sees well-formed arguments.
-import { request as httpRequest } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { startRpcServer, type RpcBackend } from '../../../fullnode/rpc/server.js'
@@ -17,6 +16,7 @@ import { encodeMessage, MESSAGES, SegmentStatus } from '../../../protocol/wire/i
 import { MAX_TX_BYTES } from '../../../protocol/chain/index.js'
 import { equalBytes, toHex } from '../../../protocol/bytes.js'
 import { fuzz, fuzzAsync, HANG_MS, hostile, hostileText, printSlowest, typedOrOk } from './arbitraries.js'
+import { send as sendRaw } from './raw-http.js'
 
 const data = new Uint8Array(SEGMENT_SIZE * 2 + 1000).map((_, i) => (i * 7 + (i >> 11)) % 256)
 const root = fileRoot(data)
@@ -60,20 +60,10 @@ let rpc: Awaited<ReturnType<typeof startRpcServer>>
 beforeAll(async () => { rpc = await startRpcServer({ backend, host: '127.0.0.1', port: 0 }) })
 afterAll(async () => { await rpc?.close(); printSlowest() })
 
-/** One raw HTTP exchange on its own connection (node:http, so odd paths go out as they are); a reset connection is `status: 0`. */
+/** One raw HTTP exchange to the router on its own connection (raw-http.ts); a reset connection is `status: 0`. */
 async function send (method: string, path: string, headers: Record<string, string>, body?: Uint8Array): Promise<{ status: number, headers: Record<string, unknown>, text: string }> {
-  // http.request refuses unescaped control and non-ASCII characters itself: escape only those
-  const safe = path.replace(/[^\x21-\x7e]/gu, (c) => encodeURIComponent(c))
-  return await new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: rpc.port, method, path: safe.startsWith('/') ? safe : '/' + safe, headers, agent: false, signal: AbortSignal.timeout(HANG_MS) }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }))
-      res.on('error', reject)
-    })
-    req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' || err.code === 'EPIPE') ? resolve({ status: 0, headers: {}, text: '' }) : reject(err))
-    req.end(body)
-  })
+  const res = await sendRaw(`http://127.0.0.1:${rpc.port}`, method, path, headers, body)
+  return { status: res.status, headers: res.headers, text: res.body.toString('utf8') }
 }
 
 const hex = (n: number): string => 'ab'.repeat(n)

@@ -3,10 +3,9 @@
  * (`startFullNode`: CometBFT, the ABCI app, flow store, cell store, libp2p, IPFS gateway, monitor)
  * in a temp home, started in this process, with real state seeded through its own HTTP API — a
  * funded account, a stored file (segments uploaded, CID indexed for the gateway), a committed DA
- * blob, an outstanding `/da/encode` token — and `send()`, one raw HTTP exchange on its own socket.
+ * blob, an outstanding `/da/encode` token. Raw HTTP exchanges: raw-http.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ensureDevnetHome } from '../../../fullnode/devnet.js'
@@ -25,42 +24,10 @@ import { encodeMessage, MESSAGES, SegmentStatus } from '../../../protocol/wire/i
 import { toHex } from '../../../protocol/bytes.js'
 import { HANG_MS } from './arbitraries.js'
 import { waitFor as waitUntil } from '../../helpers/wait.js'
+import { send } from './raw-http.js'
 
-/** A raw HTTP answer; `status: 0` = the server reset the connection. */
-export interface RawAnswer { status: number, headers: Record<string, string | string[] | undefined>, body: Buffer }
+export { escapePath, send, type RawAnswer } from './raw-http.js'
 
-/**
- * One raw HTTP exchange on its own connection (node:http, so odd paths go out as they are; control
- * and non-ASCII characters are percent-escaped, which http.request insists on).
- * @example const { status, body } = await send(url, 'GET', '/status')
- */
-export async function send (base: string, method: string, path: string, headers: Record<string, string> = {}, body?: Uint8Array): Promise<RawAnswer> {
-  const { hostname, port } = new URL(base)
-  const safe = escapePath(path)
-  return await new Promise((resolve, reject) => {
-    const req = httpRequest({ host: hostname, port, method, path: safe, headers, agent: false, signal: AbortSignal.timeout(HANG_MS) }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }))
-      res.on('error', reject)
-    })
-    req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' || err.code === 'EPIPE') ? resolve({ status: 0, headers: {}, body: Buffer.alloc(0) }) : reject(err))
-    req.end(body)
-  })
-}
-
-/**
- * A path as a client can send it: lone UTF-16 surrogates become U+FFFD, then control, space and
- * non-ASCII characters are percent-escaped (UTF-8); a leading `/` is added when missing.
- * @example escapePath('/cids/é') // '/cids/%C3%A9'
- */
-export function escapePath (path: string): string {
-  const whole = path.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
-  const safe = whole.replace(/[^\x21-\x7e]/gu, (c) => encodeURIComponent(c))
-  return safe.startsWith('/') ? safe : '/' + safe
-}
-
-/** What the seeded chain holds, for templates and for checking answers. */
 export interface LiveFixtures {
   chainId: string
   minFee: bigint
