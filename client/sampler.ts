@@ -212,7 +212,7 @@ export class Sampler {
     // "sampled": a fresh block's cells can reach some full nodes seconds after its header (the soak saw
     // a block judged unavailable because every peer asked was still receiving column 47), so the late
     // round re-asks everyone refusalGraceMs later. A withholder costs the sampler that wait, no more.
-    const grace = this.o.refusalGraceMs ?? 3000
+    const grace = this.refusalGraceMs
     for (let round = 0; round <= this.o.sampleAttempts; round++) {
       const late = round === this.o.sampleAttempts
       if (late && (refused.size === 0 || !columns.every(c => verified.has(c) || [...refused.values()].some(cols => cols.includes(c))))) break
@@ -310,7 +310,7 @@ export class Sampler {
   // (a peer can't dodge the report by answering junk the second time); anything else → no report.
   private confirmRefusals (header: Header, refused: Map<PeerRef, number[]>, signal: AbortSignal): void {
     const { height, dataHash } = header
-    const grace = this.o.refusalGraceMs ?? 3000
+    const grace = this.refusalGraceMs
     void (async () => {
       await sleep(grace, signal)
       await Promise.all([...refused].map(async ([peer, cols]) => {
@@ -378,6 +378,9 @@ export class Sampler {
   // Spreads columns over peers, round robin over a shuffled list: the first round over ≥ 2 peers
   // when there are 2 (so ≥ 2 blob lists are merged), retries preferring peers not yet tried for
   // that column. Liars are quarantined by the peer book, so they are never asked again.
+  /** How long a refusal waits before it is re-asked (SamplerOptions.refusalGraceMs). */
+  private get refusalGraceMs (): number { return this.o.refusalGraceMs ?? 3000 }
+
   private assign (todo: number[], tried: Map<number, Set<PeerRef>>, first: boolean): Map<PeerRef, number[]> {
     const peers = this.c.peers.usable()
     const width = first ? Math.min(peers.length, Math.max(2, this.o.samplePeers)) : peers.length
