@@ -26,13 +26,19 @@ export interface PeerInfo {
 }
 
 /**
- * The transport a connection uses, from its remote multiaddr.
+ * The transport a connection uses, from its remote multiaddr. A relayed address reads
+ * `<how the relay is reached>/p2p-circuit/<what runs over the circuit>`, so only what follows the
+ * last `/p2p-circuit` counts: a browser dialled through a relay reached over WebRTC-direct is a
+ * browser-to-browser WebRTC connection, not a WebRTC-direct one (misreading it made discovery redial
+ * a peer it was already connected to, forever).
  * @example transportOf('/ip4/127.0.0.1/tcp/4/ws/p2p/12D3…') // 'websockets'
+ * @example transportOf('/ip4/127.0.0.1/udp/5/webrtc-direct/certhash/u…/p2p/12D3…/p2p-circuit/webrtc/p2p/12D3…') // 'webrtc'
  */
 export function transportOf (remoteAddr: string): PeerTransportKind {
+  const circuit = remoteAddr.lastIndexOf('/p2p-circuit')
+  if (circuit !== -1) return /^\/p2p-circuit\/webrtc(\/|$)/.test(remoteAddr.slice(circuit)) ? 'webrtc' : 'circuit-relay'
   if (remoteAddr.includes('/webrtc-direct')) return 'webrtc-direct'
   if (/\/webrtc(\/|$)/.test(remoteAddr)) return 'webrtc'
-  if (remoteAddr.includes('/p2p-circuit')) return 'circuit-relay'
   return 'websockets'
 }
 
@@ -51,6 +57,18 @@ export interface BrowserPeersOptions {
   log: (message: string) => void
 }
 
+/** One dial of another browser, as `dials()` reports it. */
+export interface BrowserDial {
+  peerId: string
+  /** When the dial started, ms since the epoch. */
+  at: number
+  /** How long it took: relay handshake → direct WebRTC connection (or failure). */
+  ms: number
+  ok: boolean
+  /** Why it failed: the error's name and message. */
+  error?: string
+}
+
 /** The running discovery. */
 export interface BrowserPeers {
   /** Browsers connected over a direct (unlimited) WebRTC connection. */
@@ -59,8 +77,8 @@ export interface BrowserPeers {
   peerInfo: () => PeerInfo[]
   /** Browsers heard on the topic (bounded). */
   known: () => string[]
-  /** The last 32 browser dials: peer, duration (relay handshake → direct WebRTC connection), outcome. */
-  dials: () => Array<{ peerId: string, ms: number, ok: boolean }>
+  /** The last 32 browser dials: peer, start (ms since the epoch), duration (relay handshake → direct WebRTC connection), outcome, why it failed. */
+  dials: () => BrowserDial[]
   stop: () => void
 }
 
@@ -79,8 +97,12 @@ export function startBrowserPeers (o: BrowserPeersOptions): BrowserPeers {
   // peer id → its addresses; Map order = last heard (oldest first), bounded
   const known = new Map<string, string[]>()
   const dialing = new Set<string>()
-  const dials: Array<{ peerId: string, ms: number, ok: boolean }> = []
-  const noteDial = (peerId: string, ms: number, ok: boolean): void => { dials.push({ peerId, ms, ok }); if (dials.length > 32) dials.shift() }
+  const dials: BrowserDial[] = []
+  const noteDial = (peerId: string, at: number, error?: Error): void => {
+    const ms = Date.now() - at
+    dials.push(error === undefined ? { peerId, at, ms, ok: true } : { peerId, at, ms, ok: false, error: `${error.name}: ${error.message}`.slice(0, 200) })
+    if (dials.length > 32) dials.shift()
+  }
   let timer: ReturnType<typeof setTimeout> | undefined
   let stopped = false
 
@@ -124,10 +146,12 @@ export function startBrowserPeers (o: BrowserPeersOptions): BrowserPeers {
       const t0 = Date.now()
       try {
         const addrs = known.get(id) ?? []
-        await libp2p.dial(addrs.map(a => multiaddr(a)), { signal: AbortSignal.any([o.signal, AbortSignal.timeout(20_000)]) })
-        noteDial(id, Date.now() - t0, true)
+        const conn = await libp2p.dial(addrs.map(a => multiaddr(a)), { signal: AbortSignal.any([o.signal, AbortSignal.timeout(20_000)]) })
+        // an open connection of another kind comes back as is: that is no WebRTC connection yet
+        if (!isDirectWebRtc(conn)) throw new Error(`the dial gave a ${conn.limits === undefined ? '' : 'limited '}${transportOf(conn.remoteAddr.toString())} connection, not direct WebRTC`)
+        noteDial(id, t0)
       } catch (err) {
-        noteDial(id, Date.now() - t0, false)
+        noteDial(id, t0, err as Error)
         o.log(`webrtc dial ${id} failed: ${(err as Error).message}`)
         // unreachable for now: forget it until it announces again
         known.delete(id)

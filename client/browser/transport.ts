@@ -21,7 +21,7 @@ import { createHeliaLight } from 'helia'
 import { libp2pKey } from '../../fullnode/net/key.js'
 import type { LightTransport, PeerRef } from '../types.js'
 import { createBanList, fullNodeAddrs, lightConnectionGater, lightServices, wrapLibp2pTransport } from '../libp2p/light-transport.js'
-import { startBrowserPeers, type BrowserPeers, type PeerInfo } from './browser-peers.js'
+import { startBrowserPeers, transportOf, type BrowserDial, type BrowserPeers, type PeerInfo } from './browser-peers.js'
 
 /** Options of createBrowserTransport. */
 export interface BrowserTransportOptions {
@@ -52,8 +52,10 @@ export interface BrowserTransport extends LightTransport {
   peerInfo: () => PeerInfo[]
   /** Browser peers connected over direct WebRTC. */
   lightPeers: () => PeerRef[]
-  /** The last 32 browser dials (through the relay to a direct WebRTC connection): `{ peerId, ms, ok }`. */
-  browserDials: () => Array<{ peerId: string, ms: number, ok: boolean }>
+  /** The last 32 browser dials (through the relay to a direct WebRTC connection): `{ peerId, at, ms, ok, error? }`. */
+  browserDials: () => BrowserDial[]
+  /** Browsers heard announcing on the light-peers topic (oldest first), dial candidates. */
+  browserKnown: () => string[]
 }
 
 /** Whether a multiaddr is one this transport can dial (ws / wss, not webrtc or tcp-only). */
@@ -118,6 +120,7 @@ export async function createBrowserTransport (options: BrowserTransportOptions):
     libp2p,
     lightPeers: () => browsers?.connected().filter(id => !bans.isBanned(id)) ?? [],
     browserDials: () => browsers?.dials() ?? [],
-    peerInfo: () => browsers?.peerInfo() ?? libp2p.getConnections().map(c => ({ peerId: c.remotePeer.toString(), kind: 'full' as const, transport: c.remoteAddr.toString().includes('/webrtc-direct') ? 'webrtc-direct' as const : 'websockets' as const, remoteAddr: c.remoteAddr.toString(), limited: c.limits !== undefined }))
+    browserKnown: () => browsers?.known() ?? [],
+    peerInfo: () => browsers?.peerInfo() ?? libp2p.getConnections().map(c => ({ peerId: c.remotePeer.toString(), kind: 'full' as const, transport: transportOf(c.remoteAddr.toString()), remoteAddr: c.remoteAddr.toString(), limited: c.limits !== undefined }))
   }
 }

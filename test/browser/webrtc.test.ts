@@ -20,7 +20,6 @@ const fixture = fileURLToPath(new URL('./fixtures/webrtc/', import.meta.url))
 
 interface PeerRow { peerId: string, kind: string, transport: string, remoteAddr: string, limited: boolean }
 
-const until = async <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> => await waitFor(what, fn, { timeoutMs })
 
 const peerInfo = async (page: Page): Promise<PeerRow[]> => await page.evaluate(() => (window as any).glowmesh.peerInfo())
 const peerIdOf = async (page: Page): Promise<string> => await page.evaluate(() => (window as any).glowmesh.status().peerId)
@@ -60,12 +59,28 @@ describe('browser light nodes over WebRTC', () => {
     for (let i = 0; i < 2; i++) {
       const context = await harness!.newContext()
       const page = await context.newPage()
+      // GM_LIBP2P_DEBUG='libp2p:webrtc*,libp2p:circuit-relay*' turns on libp2p's own logs in the pages
+      if (process.env.GM_LIBP2P_DEBUG !== undefined) await page.addInitScript((d) => { localStorage.setItem('debug', d) }, process.env.GM_LIBP2P_DEBUG)
       page.on('pageerror', (e) => { console.log(`page ${i} error: ${e.message}`) })
-      page.on('console', (m) => { if (m.text().includes('dial') || m.text().includes('webrtc')) { pageLog.push(`page ${i}: ${m.text().slice(0, 300)}`); if (pageLog.length > 200) pageLog.shift() } })
+      page.on('console', (m) => {
+        const text = m.text()
+        if (!/dial|webrtc|circuit|relay/i.test(text)) return
+        pageLog.push(`${new Date().toISOString().slice(11, 23)} page ${i}: ${text.slice(0, 300)}`)
+        if (pageLog.length > 400) pageLog.shift()
+      })
       await page.goto(url)
       pages.push(page)
     }
     const [A, B] = pages
+    // every wait below says, on timeout, what both pages saw: their connections, the browsers they
+    // heard announce, the dials they made, and the last discovery/relay/WebRTC log lines
+    const pageState = async (p: Page): Promise<string> => await p.evaluate(() => {
+      const t = (window as any).glowmesh.transport
+      return JSON.stringify({ peerId: (window as any).glowmesh.status().peerId, known: t.browserKnown(), dials: t.browserDials(), peers: t.peerInfo().map((r: PeerRow) => `${r.peerId.slice(-6)} ${r.transport}${r.limited ? ' limited' : ''}`) })
+    }).catch((err: Error) => `(page unreadable: ${err.message})`)
+    const until = async <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> => await waitFor(what, fn, { timeoutMs }).catch(async (err: Error) => {
+      throw new Error(`${err.message}\nA ${await pageState(A)}\nB ${await pageState(B)}\n${pageLog.slice(-60).join('\n')}`)
+    })
     for (const p of pages) {
       await p.waitForFunction(() => (window as any).probe?.ready === true || (window as any).probe?.error !== undefined, undefined, { timeout: 60_000 })
       expect(await p.evaluate(() => (window as any).probe.error)).toBeUndefined()
@@ -79,7 +94,7 @@ describe('browser light nodes over WebRTC', () => {
     const fulls = await until('full nodes over both transports', async () => {
       const rows = (await peerInfo(A)).filter(r => r.kind === 'full')
       return rows.some(r => r.transport === 'websockets') && rows.some(r => r.transport === 'webrtc-direct') ? rows : undefined
-    }).catch(async (err) => { console.log(JSON.stringify(await peerInfo(A))); throw err })
+    })
     console.log(`[bench] page A full-node connections: ${fulls.map(r => r.transport).join(', ')}`)
 
     // they hear each other on the light-peers topic and connect over direct WebRTC
@@ -101,16 +116,17 @@ describe('browser light nodes over WebRTC', () => {
     const bothConnected = async (): Promise<boolean> =>
       (await peerInfo(A)).some(r => r.peerId === b && r.transport === 'webrtc' && !r.limited) &&
       (await peerInfo(B)).some(r => r.peerId === a && r.transport === 'webrtc' && !r.limited)
-    const dialsOf = async (): Promise<Array<{ peerId: string, ms: number, ok: boolean }>> => await dialer.evaluate(() => (window as any).glowmesh.transport.browserDials())
+    const dialsOf = async (): Promise<Array<{ peerId: string, at: number, ms: number, ok: boolean }>> => await dialer.evaluate(() => (window as any).glowmesh.transport.browserDials())
     for (let i = 0; i < 4; i++) {
-      const before = (await dialsOf()).length
-      await dialer.evaluate(async (peer) => { await (window as any).probe.hangUp(peer) }, listenerId)
+      // dials are told apart by their start time (the page keeps only its last 32, so a count can't be)
+      const hungUpAt: number = await dialer.evaluate(async (peer) => { const t = Date.now(); await (window as any).probe.hangUp(peer); return t }, listenerId)
       // each hang-up waits for the redial AND both sides' view of the new connection (on a loaded
       // 2-core CI box a dial can fail and be retried on the next announce; hanging up again while
-      // the listener is still finishing its half made the last round flaky)
+      // the listener is still finishing its half made the last round flaky). Measured over 40 rounds
+      // with two busy loops beside the test: most redials take one announce period (~3 s); a dial
+      // whose ICE stalls runs into its 20 s timeout and the next announce, ~25 s; two in a row ~47 s.
       await until(`discovery redials the peer and both pages see the new connection (round ${i + 1})`, async () =>
-        (await dialsOf()).slice(before).some(d => d.ok && d.peerId === listenerId) && await bothConnected(), 60_000)
-        .catch(async (err) => { console.log(`dials ${JSON.stringify(await dialsOf())}\nA ${JSON.stringify(await peerInfo(A))}\nB ${JSON.stringify(await peerInfo(B))}\n${pageLog.slice(-40).join('\n')}`); throw err })
+        (await dialsOf()).some(d => d.at >= hungUpAt && d.ok && d.peerId === listenerId) && await bothConnected(), 90_000)
     }
     const dials = await dialsOf()
     const setups = dials.filter(d => d.ok && d.peerId === listenerId).map(d => d.ms)
