@@ -2,6 +2,8 @@
 export interface Io {
   stdout: (text: string) => void
   stderr: (text: string) => void
+  /** Raw bytes for stdout (`get --out -`); resolves once written, so a slow pipe pushes back. */
+  stdoutBytes: (bytes: Uint8Array) => Promise<void>
 }
 
 export interface Command {

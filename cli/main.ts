@@ -5,7 +5,8 @@ import { commands } from './commands/index.js'
 
 const defaultIo: Io = {
   stdout: (t) => { process.stdout.write(t) },
-  stderr: (t) => { process.stderr.write(t) }
+  stderr: (t) => { process.stderr.write(t) },
+  stdoutBytes: async (bytes) => { await new Promise<void>((resolve, reject) => process.stdout.write(bytes, (err) => err == null ? resolve() : reject(err))) }
 }
 
 function find (argv: string[]): { command: Command, rest: string[] } | undefined {

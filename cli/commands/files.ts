@@ -177,7 +177,7 @@ export const getCommand: Command = {
           throw new GlowmeshError('BAD_SEGMENT', `segment ${i} from ${rpc.url} does not verify against ${root}; nothing past segment ${i - 1} was written`)
         }
         cidCheck?.update(seg.bytes)
-        if (out === undefined) await new Promise<void>((resolve, reject) => process.stdout.write(seg.bytes, (err) => err == null ? resolve() : reject(err)))
+        if (out === undefined) await io.stdoutBytes(seg.bytes)
         else await out.write(seg.bytes, 0, seg.bytes.length, i * SEGMENT_SIZE)
         bar.tick()
       }

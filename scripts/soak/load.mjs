@@ -47,7 +47,7 @@ export function randomBytesFrom (rng, n) {
 export async function cli (args) {
   let stdout = ''
   let stderr = ''
-  const code = await runCli(args, { stdout: (t) => { stdout += t }, stderr: (t) => { stderr += t } })
+  const code = await runCli(args, { stdout: (t) => { stdout += t }, stderr: (t) => { stderr += t }, stdoutBytes: async () => {} })
   if (code !== 0) throw new SoakCommandError(`glowmesh ${args[0]} exited ${code}: ${stderr.trim().split('\n').slice(-2).join(' | ').slice(0, 400)}`)
   return stdout
 }

@@ -4,14 +4,29 @@ import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { run } from '../../cli/main.js'
 
-export interface CliResult { code: number, stdout: string, stderr: string }
+export interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+  /** What the command wrote as raw bytes (`get --out -`), in order; absent when it wrote none. */
+  stdoutBytes?: Uint8Array
+}
 
 /** Runs `glowmesh ...args` in this process and captures its output. */
 export async function runCli (...args: string[]): Promise<CliResult> {
   let stdout = ''
   let stderr = ''
-  const code = await run(args, { stdout: (t) => { stdout += t }, stderr: (t) => { stderr += t } })
-  return { code, stdout, stderr }
+  const parts: Uint8Array[] = []
+  const code = await run(args, { stdout: (t) => { stdout += t }, stderr: (t) => { stderr += t }, stdoutBytes: async (b) => { parts.push(b.slice()) } })
+  // only a command that wrote raw bytes has the field, so results compare equal to { code, stdout, stderr }
+  return parts.length === 0 ? { code, stdout, stderr } : { code, stdout, stderr, stdoutBytes: concat(parts) }
+}
+
+function concat (parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+  let off = 0
+  for (const p of parts) { out.set(p, off); off += p.length }
+  return out
 }
 
 export const LAUNCHER = fileURLToPath(new URL('../../cli/glowmesh.js', import.meta.url))

@@ -76,7 +76,8 @@ describe('content addressing on a devnet', () => {
     expect(p2.cid).toBe(await heliaCid(patternBytes(5000, 3)))
     expect(p2.cid.startsWith('bafkrei')).toBe(true)
     const get2 = await cli('get', p2.cid, '--out', '-')
-    expect(get2.code).toBe(0)
+    expect(get2.code, get2.stderr).toBe(0)
+    expect(Buffer.from(get2.stdoutBytes!).equals(Buffer.from(patternBytes(5000, 3)))).toBe(true)
   })
 
   it('rejects an upload whose declared CID is wrong: 422 CID_MISMATCH on the completing segment, tombstoned, node keeps serving', async () => {

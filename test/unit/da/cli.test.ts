@@ -17,7 +17,7 @@ afterAll(async () => { await rm(dir, { recursive: true, force: true }) })
 async function glowmesh (...argv: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
   let stdout = ''
   let stderr = ''
-  const code = await run(argv, { stdout: (t) => { stdout += t }, stderr: (t) => { stderr += t } })
+  const code = await run(argv, { stdout: (t) => { stdout += t }, stderr: (t) => { stderr += t }, stdoutBytes: async () => { throw new Error('da commands write no raw bytes') } })
   return { code, stdout, stderr }
 }
 

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { connect } from 'node:net'
 import type { Socket } from 'node:net'
 import type { Request, Response } from 'cosmjs-types/tendermint/abci/types'
@@ -8,7 +8,7 @@ import { FrameDecoder, decodeResponse, encodeRequest, encodeUvarint } from '../.
 import type { AbciFatalError } from '../../../fullnode/engine/errors.js'
 import { createCounterApp, counterTx } from '../../helpers/counter-app.js'
 import type { AbciApplication } from '../../../fullnode/app/abci.js'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -56,7 +56,9 @@ async function serve (app: AbciApplication, onFatal?: (e: AbciFatalError) => voi
   return server
 }
 async function open (): Promise<Conn> { const c = await Conn.open(server!.port); conns.push(c); return c }
-const counter = (): AbciApplication => createCounterApp({ dir: mkdtempSync(join(tmpdir(), 'abci-')) })
+const appDirs: string[] = []
+const counter = (): AbciApplication => { const dir = mkdtempSync(join(tmpdir(), 'abci-')); appDirs.push(dir); return createCounterApp({ dir }) }
+afterAll(() => { for (const d of appDirs) rmSync(d, { recursive: true, force: true }) })
 const sleep = async (ms: number): Promise<void> => await new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('ABCI socket server', () => {

@@ -1,6 +1,6 @@
-import { describe, expect, it, beforeAll } from 'vitest'
+import { afterAll, describe, expect, it, beforeAll } from 'vitest'
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { cometbftPath, checkCometbft } from '../../../fullnode/engine/bin.js'
@@ -14,7 +14,9 @@ import type { NodeConfig } from '../../../fullnode/config.js'
 
 let bin: string
 const comet = (...args: string[]): string => execFileSync(bin, args, { encoding: 'utf8' }).trim()
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'engine-home-'))
+const homes: string[] = []
+const tmp = (): string => { const d = mkdtempSync(join(tmpdir(), 'engine-home-')); homes.push(d); return d }
+afterAll(() => { for (const d of homes) rmSync(d, { recursive: true, force: true }) })
 
 const keyFromInit = (home: string): KeyFile => {
   // A key `cometbft init` generated, turned into our key.json: seed = first 32 bytes of Go's 64.
