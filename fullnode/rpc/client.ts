@@ -35,12 +35,14 @@ export function createRpcClient (options: RpcClientOptions) {
     const signal = init.signal === undefined ? timeout : AbortSignal.any([timeout, init.signal])
     let res: Response | undefined
     // A keep-alive socket the server already closed fails the request before it is sent: retry an
-    // idempotent GET once on such a socket error (never a POST/PUT, never after an abort).
+    // idempotent request once on such a socket error — a GET, or a PUT of a segment (storing one
+    // twice is a no-op) — never a POST (a tx or a faucet call), never after an abort.
+    const idempotent = method === 'GET' || method === 'PUT'
     for (let attempt = 0; res === undefined; attempt++) {
       try {
         res = await doFetch(base + path, { method, body: init.body, headers: init.headers, signal })
       } catch (err: any) {
-        const retryable = method === 'GET' && attempt === 0 && !signal.aborted && /UND_ERR_SOCKET|ECONNRESET|EPIPE/.test(String(err?.cause?.code ?? err?.code ?? ''))
+        const retryable = idempotent && attempt === 0 && !signal.aborted && /UND_ERR_SOCKET|ECONNRESET|EPIPE/.test(String(err?.cause?.code ?? err?.code ?? ''))
         if (!retryable) throw new RpcError(0, 'UNREACHABLE', `${method} ${base}${path}: ${err?.cause?.code ?? err?.message ?? err}`)
       }
     }

@@ -150,6 +150,10 @@ export async function startRpcServer (options: { backend: RpcBackend, host: stri
   const server = createServer((req, res) => { void router.handle(req, res) })
   server.headersTimeout = 30_000
   server.requestTimeout = 120_000
+  // Idle keep-alive sockets: fetch (undici) closes its side 1 s before the server's advertised
+  // timeout. With Node's 5 s default a client whose event loop lags a second (a loaded 2-core box)
+  // sends on a socket the server has just closed; at 65 s the client almost always closes first.
+  server.keepAliveTimeout = 65_000
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port, options.host, () => { server.off('error', reject); resolve() })
