@@ -53,17 +53,7 @@ const figure = (what: string, height: number, since: number): string => {
 }
 const sleep = async (ms: number): Promise<void> => await new Promise(resolve => setTimeout(resolve, ms))
 
-// fetch for this file's RPC calls: a GET that lands on a keep-alive socket the node closed meanwhile
-// (UND_ERR_SOCKET / ECONNRESET; seen here when 2 busy cores delay the client's idle-socket timer) is
-// sent once more — the request never reached the node, and GETs are idempotent.
-const retryingFetch: typeof fetch = async (input, init) => {
-  try { return await fetch(input, init) } catch (err: any) {
-    const code = err?.cause?.code
-    if ((init?.method ?? 'GET') !== 'GET' || (code !== 'UND_ERR_SOCKET' && code !== 'ECONNRESET')) throw err
-    return await fetch(input, init)
-  }
-}
-const rpc = (i: number): RpcClient => createRpcClient({ url: devnet.nodes[i].rpcUrl, timeoutMs: 10_000, fetch: retryingFetch })
+const rpc = (i: number): RpcClient => createRpcClient({ url: devnet.nodes[i].rpcUrl, timeoutMs: 10_000 })
 
 beforeAll(async () => {
   devnet = await startTestDevnet({ blockTimeMs: 400 })
