@@ -20,7 +20,6 @@ const fixture = fileURLToPath(new URL('./fixtures/webrtc/', import.meta.url))
 
 interface PeerRow { peerId: string, kind: string, transport: string, remoteAddr: string, limited: boolean }
 
-
 const peerInfo = async (page: Page): Promise<PeerRow[]> => await page.evaluate(() => (window as any).glowmesh.peerInfo())
 const peerIdOf = async (page: Page): Promise<string> => await page.evaluate(() => (window as any).glowmesh.status().peerId)
 
