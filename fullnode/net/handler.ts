@@ -48,7 +48,8 @@ export function refusalOf (err: unknown): Refusal {
   const code = (err as { code?: unknown } | null)?.code
   if (code === 'NOT_FOUND' || code === 'TOMBSTONED' || code === 'UNKNOWN_FILE' || code === 'SEGMENT_MISSING' || code === 'FILE_TOMBSTONED') return 'NOT_FOUND'
   if (code === 'PRUNED' || code === 'FILE_PRUNED') return 'PRUNED'
-  if (code === 'INVALID_INPUT' || code === 'BAD_REQUEST') return 'BAD_REQUEST'
+  // a segment index past the file's end is the asker's mistake (the HTTP route answers it 400 too)
+  if (code === 'INVALID_INPUT' || code === 'BAD_REQUEST' || code === 'SEGMENT_OUT_OF_RANGE') return 'BAD_REQUEST'
   return 'INTERNAL'
 }
 

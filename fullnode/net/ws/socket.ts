@@ -14,6 +14,15 @@ const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
 /** Close codes we send (RFC 6455 §7.4.1). */
 export const CloseCode = Object.freeze({ NORMAL: 1000, GOING_AWAY: 1001, PROTOCOL: 1002, UNSUPPORTED: 1003, POLICY: 1008, TOO_BIG: 1009, INTERNAL: 1011 })
 
+/**
+ * Whether an endpoint may put `code` in a close frame (RFC 6455 §7.4): 1000–1003, 1007–1014 and the
+ * registered/private 3000–4999; never 1004–1006, 1015 or the unassigned rest.
+ * @example isSendableCloseCode(1008) // true
+ */
+export function isSendableCloseCode (code: number): boolean {
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999)
+}
+
 /** The peer broke the WebSocket framing rules (or sent more than allowed). @example err.closeCode // 1009 */
 export class WebSocketProtocolError extends GlowmeshError {
   override name = 'WebSocketProtocolError'
@@ -142,8 +151,12 @@ export class WsConnection {
         this.push(payload, fin)
         return true
       case 0x8: {
+        // RFC 6455 §5.5.1, §7.4: a close body is empty or a status code (+ reason); the code is echoed
+        // only when an endpoint may send it (an invalid one was echoed until the /glowmesh/ws fuzzer saw it)
+        if (payload.length === 1) throw new WebSocketProtocolError('a close frame body of 1 byte', CloseCode.PROTOCOL)
         const code = payload.length >= 2 ? payload.readUInt16BE(0) : CloseCode.NORMAL
-        if (!this.closeSent) this.close(code === 1005 || code < 1000 ? CloseCode.NORMAL : code, '')
+        if (!isSendableCloseCode(code)) throw new WebSocketProtocolError(`close code ${code} is not one an endpoint may send`, CloseCode.PROTOCOL)
+        if (!this.closeSent) this.close(code, '')
         this.finish(code, payload.subarray(2).toString('utf8'))
         return false
       }

@@ -6,13 +6,20 @@
 // field mutations and byte flips, wrong methods and content types, bodies past the limits, stalled
 // and abandoned uploads and streams. Every answer must be a documented status, with CORS and a JSON
 // `{ error: { code, message } }` for errors, and the node must keep answering and making blocks.
+// The WebSocket endpoint edge light nodes use (`/glowmesh/ws`) gets mutated envelopes inside valid
+// and hostile frames (raw-ws.ts): each request is answered, or that socket alone is closed.
 import { connect, type Socket } from 'node:net'
 import { request as httpRequest } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { encodeTx, signTx, generateKey, LEDGER_TX_KINDS, MAX_TX_BYTES } from '../../../protocol/chain/index.js'
 import { encodeBody } from '../../../protocol/chain/bodies.js'
-import { decodeMessage, MESSAGES } from '../../../protocol/wire/index.js'
+import {
+  decodeMessage, MESSAGES, SAMPLE_PROTOCOL, SEGMENT_PROTOCOL, SYNC_PROTOCOL, SegmentStatus, SyncStatus, packEnvelope, unpackEnvelope, type ProtocolId
+} from '../../../protocol/wire/index.js'
+import * as w from '../wire/arbitraries.js'
+import { isSendableCloseCode } from '../../../fullnode/net/ws/socket.js'
+import { openRawWs, wsFrame } from './raw-ws.js'
 import { fileLayout, verifySegmentProof } from '../../../protocol/storage/index.js'
 import { fromHex, toHex } from '../../../protocol/bytes.js'
 import { sleep } from '../../../protocol/sleep.js'
@@ -262,6 +269,114 @@ describe('fuzz: a live full node over HTTP (one validator, real stores)', () => 
     printSeen('live/ipfs')
   })
 
+  it('/glowmesh/ws (the edge\'s WebSocket endpoint): mutated envelopes in valid and hostile frames; each request is answered or that socket alone is closed', async () => {
+    const wsUrl = `${live.rpcUrl.replace(/^http/, 'ws')}/glowmesh/ws`
+    const head = BigInt((await live.rpc.status()).height)
+    // requests grounded in the seeded chain (so handlers do real work), then any valid request of any protocol
+    const grounded: fc.Arbitrary<{ protocol: ProtocolId, message: any }> = fc.oneof(
+      fc.constant({ protocol: SYNC_PROTOCOL as ProtocolId, message: { fromHeight: 0n, count: 1, latest: true } }),
+      fc.bigInt({ min: 1n, max: head + 3n }).map((h) => ({ protocol: SYNC_PROTOCOL as ProtocolId, message: { fromHeight: h, count: 2, latest: false } })),
+      fc.uniqueArray(fc.integer({ min: 0, max: 127 }), { minLength: 1, maxLength: 16 }).map((columns) => ({ protocol: SAMPLE_PROTOCOL as ProtocolId, message: { height: BigInt(fx.da.height), columns, blobs: [] } })),
+      fc.integer({ min: 0, max: 3 }).map((index) => ({ protocol: SEGMENT_PROTOCOL as ProtocolId, message: { root: fromHex(fx.file.root, 32), index: BigInt(index) } }))
+    )
+    const anyRequest = fc.constantFrom(...Object.keys(REQUESTS) as ProtocolId[]).chain((protocol) => REQUESTS[protocol]!.map((message) => ({ protocol, message })))
+    const envelopeBytes: fc.Arbitrary<Uint8Array> = fc.oneof(
+      { weight: 5, arbitrary: fc.tuple(fc.oneof({ weight: 3, arbitrary: grounded }, { weight: 1, arbitrary: anyRequest }), fc.bigInt({ min: 1n, max: 1n << 40n })).map(([r, requestId]) => packEnvelope({ kind: 'request', requestId, protocol: r.protocol, message: r.message } as any)) },
+      // light nodes never send errors or pushes: such an envelope closes the socket
+      { weight: 1, arbitrary: fc.bigInt({ min: 1n, max: 99n }).map((requestId) => packEnvelope({ kind: 'error', requestId, protocol: SYNC_PROTOCOL, error: { code: 'NOPE', message: 'x' } })) },
+      { weight: 1, arbitrary: w.newHeader.map((message) => packEnvelope({ kind: 'push', requestId: 0n, protocol: SYNC_PROTOCOL, message })) }
+    )
+    // one thing sent: an envelope (whole, fragmented around a ping, or as text) or a hostile raw frame
+    const sendArb = fc.oneof(
+      { weight: 4, arbitrary: fc.record({ type: fc.constant('envelope' as const), bytes: fc.oneof(envelopeBytes, hostile(envelopeBytes, 256)), how: fc.constantFrom('whole', 'whole', 'whole', 'fragmented', 'fragmented', 'text') }) },
+      { weight: 1, arbitrary: fc.record({ type: fc.constant('raw' as const), opcode: fc.integer({ min: 0, max: 15 }), payload: fc.uint8Array({ maxLength: 200 }), fin: fc.boolean(), mask: fc.boolean(), rsv: fc.integer({ min: 0, max: 7 }), lie: fc.option(fc.bigInt({ min: 0n, max: 1n << 62n }), { nil: undefined }) }) }
+    )
+    const closeCodes = new Map<number, number>()
+    let answered = 0
+    await fuzzAsync('live/ws', [fc.array(sendArb, { minLength: 1, maxLength: 4 })], async (sends) => {
+      const ws = await openRawWs(wsUrl, AbortSignal.timeout(HANG_MS))
+      try {
+        const waiting = new Set<bigint>() // ids of well-formed requests sent in well-formed frames
+        const sentIds = new Set<bigint>() // ids of every well-formed request sent, however framed
+        const pings: Buffer[] = []
+        const echoable = new Set<number>() // close codes the client sent that may be echoed
+        let lying = false // a frame declared a wrong length: the server may wait for bytes never sent
+        for (const x of sends) {
+          if (x.type === 'envelope') {
+            const open = (() => { try { return unpackEnvelope(x.bytes) } catch { return undefined } })()
+            if (open?.kind === 'request') sentIds.add(open.requestId)
+            if (x.how === 'text') { ws.socket.write(wsFrame(0x1, x.bytes)); continue }
+            if (x.how === 'fragmented' && x.bytes.length >= 2) {
+              const ping = Buffer.from('mid')
+              pings.push(ping)
+              const cut = x.bytes.length >> 1
+              ws.socket.write(Buffer.concat([wsFrame(0x2, x.bytes.subarray(0, cut), { fin: false }), wsFrame(0x9, ping), wsFrame(0x0, x.bytes.subarray(cut))]))
+            } else ws.socket.write(wsFrame(0x2, x.bytes))
+            if (open?.kind === 'request') waiting.add(open.requestId)
+          } else {
+            if (x.lie !== undefined) lying = true // a wrong length turns what follows into frame headers
+            if (x.opcode === 0x9 && x.fin && x.mask && x.rsv === 0 && x.payload.length <= 125 && x.lie === undefined) pings.push(Buffer.from(x.payload))
+            if (x.opcode === 0x8 && x.payload.length >= 2) echoable.add(Buffer.from(x.payload).readUInt16BE(0))
+            ws.socket.write(wsFrame(x.opcode, x.payload, { fin: x.fin, mask: x.mask, rsv: x.rsv, declaredLength: x.lie }))
+          }
+        }
+        // wait until every request is answered (then a moment more for pongs and late closes), or the
+        // server closes the socket; a server waiting for bytes a lying frame promised gets half a second
+        const closedByServer = (): boolean => ws.frames.some((f) => f.opcode === 0x8)
+        const allAnswered = (): boolean => {
+          const ids = new Set(ws.frames.filter((f) => f.opcode === 0x2).map((f) => unpackEnvelope(f.payload)).filter((e) => e.kind !== 'push').map((e) => e.requestId))
+          return [...waiting].every((id) => ids.has(id))
+        }
+        // (header pushes arrive every block whatever is sent, so they don't count as activity)
+        const activity = (): number => ws.frames.filter((f) => f.opcode !== 0x2 || unpackEnvelope(f.payload).kind !== 'push').length
+        let seen = 0
+        let lastFrameAt = Date.now()
+        while (!ws.ended() && !closedByServer()) {
+          if (activity() > seen) { seen = activity(); lastFrameAt = Date.now() }
+          if (Date.now() - lastFrameAt > (lying ? 500 : 200) && (lying || allAnswered())) break
+          await Promise.race([ws.next(), sleep(50)])
+        }
+        for (const f of ws.frames) {
+          const where = `server frame opcode ${f.opcode} ${f.payload.subarray(0, 120).toString('hex')} after ${sends.map((x) => x.type === 'raw' ? `raw(${x.opcode})` : `env(${x.how})`).join(',')}`
+          if (f.opcode === 0x2) {
+            const env = unpackEnvelope(f.payload) // what the node sends must decode
+            expect(['response', 'error', 'push'], where).toContain(env.kind)
+            if (env.kind !== 'push') { expect(sentIds.has(env.requestId), where).toBe(true); answered++ }
+            // a refusal names the asker's mistake; INTERNAL is the node failing (a segment index past
+            // the file's end was INTERNAL until this fuzzer found it)
+            if (env.kind === 'response') expect((env.message as { status?: string }).status, where).not.toBe('INTERNAL')
+          } else if (f.opcode === 0x8) {
+            const code = f.payload.length >= 2 ? f.payload.readUInt16BE(0) : 1005
+            closeCodes.set(code, (closeCodes.get(code) ?? 0) + 1)
+            if (![1000, 1001, 1002, 1003, 1008, 1009].includes(code)) expect(echoable.has(code) && isSendableCloseCode(code), `${where}: close code ${code}`).toBe(true)
+          } else if (f.opcode === 0xa) {
+            expect(pings.some((p) => p.equals(f.payload)), where).toBe(true)
+          } else expect.unreachable(where)
+        }
+        // no answer goes missing on an open, well-behaved socket
+        if (!ws.ended() && !ws.frames.some((f) => f.opcode === 0x8) && !lying) {
+          const answers = new Set(ws.frames.filter((f) => f.opcode === 0x2).map((f) => unpackEnvelope(f.payload).requestId))
+          for (const id of waiting) expect(answers.has(id), `request ${id} unanswered on an open socket`).toBe(true)
+        }
+      } finally { ws.socket.destroy() }
+      await alive()
+    }, 4)
+    // an honest client is still served; a segment index past the file's end is its mistake, not the node's
+    const honest = await openRawWs(wsUrl, AbortSignal.timeout(HANG_MS))
+    honest.socket.write(wsFrame(0x2, packEnvelope({ kind: 'request', requestId: 1n, protocol: SYNC_PROTOCOL, message: { fromHeight: 0n, count: 1, latest: true } })))
+    while (!honest.frames.some((f) => f.opcode === 0x2)) { expect(honest.ended(), 'the honest socket was closed').toBe(false); await honest.next() }
+    const answer = unpackEnvelope(honest.frames.find((f) => f.opcode === 0x2)!.payload)
+    expect(answer).toMatchObject({ kind: 'response', requestId: 1n, message: { status: SyncStatus.OK } })
+    const segments = fileLayout(fx.file.data.length).dataSegments
+    honest.socket.write(wsFrame(0x2, packEnvelope({ kind: 'request', requestId: 2n, protocol: SEGMENT_PROTOCOL, message: { root: fromHex(fx.file.root, 32), index: BigInt(segments) } })))
+    const answerOf = (id: bigint): any => honest.frames.filter((f) => f.opcode === 0x2).map((f) => unpackEnvelope(f.payload)).find((e) => e.kind === 'response' && e.requestId === id)
+    while (answerOf(2n) === undefined) { expect(honest.ended(), 'the honest socket was closed').toBe(false); await honest.next() }
+    expect(answerOf(2n).message).toMatchObject({ status: SegmentStatus.BAD_REQUEST, message: expect.stringContaining('out of range') })
+    honest.socket.destroy()
+    await alive(true)
+    console.log(`[bench] fuzz live/ws: ${answered} answers; server close codes ${[...closeCodes].sort((a, b) => a[0] - b[0]).map(([c, n]) => `${c}×${n}`).join(' ')}`)
+  })
+
   it('stalled, abandoned and declared-huge uploads: refused from the header or left waiting, and the node keeps serving meanwhile', async () => {
     const { port } = new URL(live.rpcUrl)
     const head = (method: string, path: string, length: number, ct = 'application/octet-stream'): string => `${method} ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: ${ct}\r\nContent-Length: ${length}\r\n\r\n`
@@ -305,6 +420,16 @@ describe('fuzz: a live full node over HTTP (one validator, real stores)', () => 
     memory.push(['after fuzzing', process.memoryUsage()])
   })
 })
+
+/** Valid requests of the protocols a light node may ask over `/glowmesh/ws` and then some (test/unit/wire/arbitraries.ts). */
+const REQUESTS: Partial<Record<ProtocolId, fc.Arbitrary<any>>> = {
+  '/glowmesh/sync/1.0.0': w.syncRequest,
+  '/glowmesh/sample/1.0.0': w.sampleRequest,
+  '/glowmesh/segment/1.0.0': w.segmentRequest,
+  '/glowmesh/challenge/1.0.0': w.challenge,
+  '/glowmesh/job/1.0.0': w.jobRequest,
+  '/glowmesh/tx/1.0.0': w.txRequest
+}
 
 /** Active sockets and timers of this process (the node runs in it). */
 function resources (): { tcp: number, timeouts: number } {

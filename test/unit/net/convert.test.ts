@@ -11,7 +11,7 @@ import {
 } from '../../../fullnode/net/index.js'
 import { keyToFile, generateKey } from '../../../protocol/chain/index.js'
 import { makeTestChain } from '../chain/fixtures.js'
-import { FilePrunedError, FileTombstonedError, SegmentMissingError, UnknownFileError } from '../../../fullnode/store/errors.js'
+import { FilePrunedError, FileTombstonedError, SegmentMissingError, SegmentOutOfRangeError, UnknownFileError } from '../../../fullnode/store/errors.js'
 
 describe('light blocks chain ⇄ wire', () => {
   // validator 1 never signs height 3: absent signatures must survive the round trip
@@ -54,6 +54,8 @@ describe('helpers', () => {
     expect(refusalOf(new PrunedError('x'))).toBe('PRUNED')
     // the flow store's own errors: a segment not (yet) held is NOT_FOUND, not an internal failure
     expect(refusalOf(new SegmentMissingError(new Uint8Array(32), 3))).toBe('NOT_FOUND')
+    // an index past the file's end (found by the live /glowmesh/ws fuzzer: it was INTERNAL)
+    expect(refusalOf(new SegmentOutOfRangeError(3, 3))).toBe('BAD_REQUEST')
     expect(refusalOf(new UnknownFileError('0x00'))).toBe('NOT_FOUND')
     expect(refusalOf(new FileTombstonedError(new Uint8Array(32), 'CID mismatch'))).toBe('NOT_FOUND')
     expect(refusalOf(new FilePrunedError(new Uint8Array(32)))).toBe('PRUNED')
