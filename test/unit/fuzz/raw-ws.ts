@@ -4,7 +4,7 @@
 import { connect, type Socket } from 'node:net'
 import { randomBytes } from 'node:crypto'
 
-/** One frame the server sent. */
+/** One frame the server sent (opcode -1: a masked frame, which a server must never send). */
 export interface ServerFrame { opcode: number, fin: boolean, payload: Buffer }
 
 /** Options of {@link wsFrame}. */
@@ -73,9 +73,11 @@ export async function openRawWs (url: string, signal?: AbortSignal): Promise<Raw
         let len = buf[1] & 0x7f
         let off = 2
         if (len === 126) { if (buf.length < 4) break; len = buf.readUInt16BE(2); off = 4 } else if (len === 127) { if (buf.length < 10) break; len = Number(buf.readBigUInt64BE(2)); off = 10 }
-        if ((buf[1] & 0x80) !== 0) throw new Error('the server masked a frame')
+        // a server must not mask (RFC 6455 §5.1): recorded as opcode -1, which no check accepts
+        const masked = (buf[1] & 0x80) !== 0
+        if (masked) off += 4
         if (buf.length < off + len) break
-        frames.push({ opcode: buf[0] & 0xf, fin: (buf[0] & 0x80) !== 0, payload: Buffer.from(buf.subarray(off, off + len)) })
+        frames.push({ opcode: masked ? -1 : buf[0] & 0xf, fin: (buf[0] & 0x80) !== 0, payload: Buffer.from(buf.subarray(off, off + len)) })
         buf = buf.subarray(off + len)
         poke()
       }
