@@ -39,49 +39,48 @@ export interface SampleService {
 }
 
 /**
+ * `load` memoised per key, for the `max` most recent keys: concurrent callers share one promise, and
+ * a rejected one is forgotten so the next call tries again. The first caller's `signal` is the load's.
+ */
+function memoize<K, V> (max: number, load: (key: K, signal?: AbortSignal) => Promise<V>): (key: K, signal?: AbortSignal) => Promise<V> {
+  const cache = new Map<K, Promise<V>>()
+  return async (key, signal) => {
+    let p = cache.get(key)
+    if (p === undefined) {
+      p = load(key, signal)
+      cache.set(key, p)
+      p.catch(() => cache.delete(key))
+      while (cache.size > max) cache.delete(cache.keys().next().value as K)
+    }
+    return await p
+  }
+}
+
+/**
  * Creates the sample service over a cell store and a block source.
  * @example const svc = createSampleService({ store, block: async (h, o) => await engine.rpc.block(h, o) })
  */
 export function createSampleService (options: SampleServiceOptions): SampleService {
   const { store } = options
   const cacheSize = options.cacheBlocks ?? 128
-  const cache = new Map<bigint, Promise<BlockProofs>>()
 
-  const proofsAt = async (height: bigint, signal?: AbortSignal): Promise<BlockProofs> => {
-    let p = cache.get(height)
-    if (p === undefined) {
-      p = (async () => {
-        const { header, txs } = await options.block(height, { signal })
-        const hashes = txs.map((t) => sha256(t))
-        const { root, proofs } = merkleProofs(hashes)
-        // A mismatch means our RPC view is wrong; never serve proofs that can't verify.
-        if (!equalBytes(root, header.dataHash)) throw new Error(`block ${height}: data_hash ${toHex(header.dataHash)} is not the root of its ${txs.length} txs`)
-        const m = new Map<string, { index: number, total: number, aunts: Uint8Array[], tx: Uint8Array }>()
-        proofs.forEach((pr, i) => m.set(toHex(hashes[i]), { index: pr.index, total: pr.total, aunts: pr.aunts, tx: txs[i] }))
-        return { txs: m }
-      })()
-      cache.set(height, p)
-      p.catch(() => cache.delete(height))
-      while (cache.size > cacheSize) cache.delete(cache.keys().next().value as bigint)
-    }
-    return await p
-  }
+  // the block's txs with their inclusion proofs under its data_hash, built once per height
+  const proofsAt = memoize(cacheSize, async (height: bigint, signal?: AbortSignal): Promise<BlockProofs> => {
+    const { header, txs } = await options.block(height, { signal })
+    const hashes = txs.map((t) => sha256(t))
+    const { root, proofs } = merkleProofs(hashes)
+    // A mismatch means our RPC view is wrong; never serve proofs that can't verify.
+    if (!equalBytes(root, header.dataHash)) throw new Error(`block ${height}: data_hash ${toHex(header.dataHash)} is not the root of its ${txs.length} txs`)
+    const m = new Map<string, { index: number, total: number, aunts: Uint8Array[], tx: Uint8Array }>()
+    proofs.forEach((pr, i) => m.set(toHex(hashes[i]), { index: pr.index, total: pr.total, aunts: pr.aunts, tx: txs[i] }))
+    return { txs: m }
+  })
 
   // A block's submission records are final once a later block is committed; every light client
   // samples the same few recent heights, so read them once (a LevelDB scan per sample was ~8 % of a
   // full node's CPU per light client, bench/fanout.mjs's profile)
-  const subsCache = new Map<number, Promise<SubmissionRecord[]>>()
-  const submissionsAt = async (h: number, head: number): Promise<SubmissionRecord[]> => {
-    if (h >= head) return await store.submissionsAt(h)
-    let p = subsCache.get(h)
-    if (p === undefined) {
-      p = store.submissionsAt(h)
-      subsCache.set(h, p)
-      p.catch(() => subsCache.delete(h))
-      while (subsCache.size > cacheSize) subsCache.delete(subsCache.keys().next().value as number)
-    }
-    return await p
-  }
+  const finalSubmissionsAt = memoize(cacheSize, async (h: number) => await store.submissionsAt(h))
+  const submissionsAt = async (h: number, head: number): Promise<SubmissionRecord[]> => h >= head ? await store.submissionsAt(h) : await finalSubmissionsAt(h)
 
   return {
     async sample (height, columns, { signal, blobs: only }) {
