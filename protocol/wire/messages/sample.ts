@@ -9,13 +9,13 @@ import { defineMessage } from '../message.js'
 
 const STATUSES = enumValues<pb.SampleStatus>(pb.SampleStatus, 'SAMPLE_STATUS_UNSPECIFIED')
 
-/** Checks a list of column indices: each < 128, no repeats (sampling is without replacement). */
-function distinctColumns (columns: number[], path: string): void {
-  const seen = new Uint8Array(NUM_COLUMNS)
-  columns.forEach((c, i) => {
-    u32(c, 0, NUM_COLUMNS - 1, `${path}[${i}]`)
-    if (seen[c] === 1) fail(`${path}[${i}]`, `duplicate column ${c}`)
-    seen[c] = 1
+/** Checks a list of indices of `what` (columns, blobs): each < `count`, no repeats (sampling is without replacement). */
+function distinctIndices (indices: number[], count: number, what: string, path: string): void {
+  const seen = new Uint8Array(count)
+  indices.forEach((x, i) => {
+    u32(x, 0, count - 1, `${path}[${i}]`)
+    if (seen[x] === 1) fail(`${path}[${i}]`, `duplicate ${what} ${x}`)
+    seen[x] = 1
   })
 }
 
@@ -28,14 +28,8 @@ export const sampleRequest = defineMessage<SampleRequestMessage>({
   codec: pb.SampleRequest,
   validate (m) {
     u64(m.height, 1n, INT64_MAX, 'SampleRequest.height')
-    distinctColumns(list<number>(m.columns, 1, NUM_COLUMNS, 'SampleRequest.columns'), 'SampleRequest.columns')
-    const blobs = list<number>(m.blobs ?? [], 0, MAX_BLOBS_PER_BLOCK, 'SampleRequest.blobs')
-    const seen = new Set<number>()
-    blobs.forEach((b, i) => {
-      u32(b, 0, MAX_BLOBS_PER_BLOCK - 1, `SampleRequest.blobs[${i}]`)
-      if (seen.has(b)) fail(`SampleRequest.blobs[${i}]`, `duplicate blob ${b}`)
-      seen.add(b)
-    })
+    distinctIndices(list<number>(m.columns, 1, NUM_COLUMNS, 'SampleRequest.columns'), NUM_COLUMNS, 'column', 'SampleRequest.columns')
+    distinctIndices(list<number>(m.blobs ?? [], 0, MAX_BLOBS_PER_BLOCK, 'SampleRequest.blobs'), MAX_BLOBS_PER_BLOCK, 'blob', 'SampleRequest.blobs')
   }
 })
 
@@ -77,7 +71,7 @@ export const sampleResponse = defineMessage<pb.SampleResponse>({
     })
     const columns = list<pb.SampleColumn>(m.columns, 1, NUM_COLUMNS, 'SampleResponse.columns')
     if (columns.length * blobs.length > MAX_SAMPLE_CELLS) fail('SampleResponse.columns', `more than ${MAX_SAMPLE_CELLS} cells`)
-    distinctColumns(columns.map((c, i) => present(c, `SampleResponse.columns[${i}]`).index), 'SampleResponse.columns.index')
+    distinctIndices(columns.map((c, i) => present(c, `SampleResponse.columns[${i}]`).index), NUM_COLUMNS, 'column', 'SampleResponse.columns.index')
     columns.forEach((c, i) => {
       const path = `SampleResponse.columns[${i}]`
       // one cell and one proof per blob, in blob order
