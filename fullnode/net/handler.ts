@@ -4,9 +4,25 @@
  * framing, limits, timeouts, rate limits, stream caps and peer scoring are the server's job.
  */
 import type { PeerId } from '@libp2p/interface'
-import type { ProtocolId, RequestOf, ResponseOf } from '../../protocol/wire/index.js'
+import { encodeResponse, type ProtocolId, type RequestOf, type ResponseOf } from '../../protocol/wire/index.js'
 import type { RateLimit } from './rate-limit.js'
 import type { NetServices } from './services.js'
+
+// A handler that answers many peers with the same response object (sync's `latest`: every light
+// client asks for the newest light block each second) has it encoded once, for the libp2p request
+// server and the WebSocket endpoint alike.
+const encoded = new WeakMap<object, Uint8Array>()
+
+/**
+ * A handler's response as wire bytes, encoded once per response object.
+ * @example await writeFrame(stream, encodeOnce(handler.protocol, response))
+ */
+export function encodeOnce (protocol: ProtocolId, response: unknown): Uint8Array {
+  if (typeof response !== 'object' || response === null) return encodeResponse(protocol, response as never)
+  let bytes = encoded.get(response)
+  if (bytes === undefined) { bytes = encodeResponse(protocol, response as never); encoded.set(response, bytes) }
+  return bytes
+}
 
 /** Why a request got no real answer; each handler maps these to its protocol's status enum. */
 export type Refusal = 'NOT_FOUND' | 'PRUNED' | 'BAD_REQUEST' | 'RATE_LIMITED' | 'INTERNAL'

@@ -10,7 +10,7 @@ import {
   AbortError, MessageTooLargeError, TruncatedMessageError, decodeRequest, encodeResponse, getProtocol, isWireError
 } from '../../protocol/wire/index.js'
 import type { ProtocolId } from '../../protocol/wire/index.js'
-import { refusalMessage, refusalOf, type ProtocolHandler, type Refusal } from './handler.js'
+import { encodeOnce, refusalMessage, refusalOf, type ProtocolHandler, type Refusal } from './handler.js'
 import type { Offence, PeerScores, PenaltyResult } from './peer-score.js'
 import type { RateLimit, RateLimiter } from './rate-limit.js'
 import type { NetServices } from './services.js'
@@ -35,16 +35,6 @@ export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
   maxStreamsPerPeer: 16,
   rateLimits: {}
 })
-
-// A handler that answers many peers with the same response object (sync's `latest`: every light
-// client asks for the newest light block each second) has it encoded once.
-const encoded = new WeakMap<object, Uint8Array>()
-function encodeOnce (protocol: ProtocolId, response: unknown): Uint8Array {
-  if (typeof response !== 'object' || response === null) return encodeResponse(protocol, response as never)
-  let bytes = encoded.get(response)
-  if (bytes === undefined) { bytes = encodeResponse(protocol, response as never); encoded.set(response, bytes) }
-  return bytes
-}
 
 /** Components of the server. */
 export interface ServerComponents {

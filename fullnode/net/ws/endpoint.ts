@@ -13,12 +13,12 @@ import type { PeerId } from '@libp2p/interface'
 import type { LightBlock } from '../../../protocol/chain/index.js'
 import { toHex } from '../../../protocol/bytes.js'
 import {
-  AbortError, EnvelopeKind, MAX_ENVELOPE_BYTES, SYNC_PROTOCOL, decodeEnvelope, decodeRequest, decodeResponse, packEnvelope,
+  AbortError, EnvelopeKind, MAX_ENVELOPE_BYTES, SYNC_PROTOCOL, decodeEnvelope, decodeRequest, decodeResponse, encodeEnvelope, packEnvelope,
   type Envelope, type ProtocolId, type RequestOf, type ResponseOf
 } from '../../../protocol/wire/index.js'
 import { verifyHello } from '../../../client/ws/hello.js'
 import { RequestTimeoutError, RemoteError, NetStoppedError } from '../errors.js'
-import { refusalMessage, refusalOf, type ProtocolHandler } from '../handler.js'
+import { encodeOnce, refusalMessage, refusalOf, type ProtocolHandler } from '../handler.js'
 import { DEFAULT_HANDLERS } from '../handlers/index.js'
 import { lightBlockToWire } from '../lightblock.js'
 import { RateLimiter, type RateLimit } from '../rate-limit.js'
@@ -159,7 +159,8 @@ export function attachEdgeWebSocket (options: EdgeWsOptions): EdgeWsEndpoint {
       sendError(s, env, 'BAD_REQUEST', (err as Error).message)
       s.ws.close(CloseCode.POLICY, 'malformed request'); return
     }
-    const answer = (res: unknown): void => { s.ws.send(packEnvelope({ kind: 'response', requestId: env.requestId, protocol, message: res as never })) }
+    // the payload through encodeOnce: a shared answer (sync's `latest`) is encoded once for every socket
+    const answer = (res: unknown): void => { s.ws.send(encodeEnvelope({ kind: EnvelopeKind.RESPONSE, requestId: env.requestId, protocol, payload: encodeOnce(protocol, res) })) }
     const refuse = (refusal: Parameters<typeof handler.refuse>[0], message: string): void => {
       const res = handler.refuse(refusal, message, request)
       if (res === undefined) sendError(s, env, refusal, message)
