@@ -10,6 +10,7 @@ import { TopicValidatorResult, type GossipSub } from '@libp2p/gossipsub'
 import type { Connection, Libp2p } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { decodeLightPeerAnnounce, encodeLightPeerAnnounce, lightPeersTopic } from '../../fullnode/net/light-peers.js'
+import { withTimeout } from '../../protocol/signals.js'
 
 /** How a connection is carried, as the dashboard groups peers. */
 export type PeerTransportKind = 'websockets' | 'webrtc-direct' | 'webrtc' | 'circuit-relay'
@@ -146,7 +147,7 @@ export function startBrowserPeers (o: BrowserPeersOptions): BrowserPeers {
       const t0 = Date.now()
       try {
         const addrs = known.get(id) ?? []
-        const conn = await libp2p.dial(addrs.map(a => multiaddr(a)), { signal: AbortSignal.any([o.signal, AbortSignal.timeout(20_000)]) })
+        const conn = await withTimeout(o.signal, 20_000, async (signal) => await libp2p.dial(addrs.map(a => multiaddr(a)), { signal }))
         // an open connection of another kind comes back as is: that is no WebRTC connection yet
         if (!isDirectWebRtc(conn)) throw new Error(`the dial gave a ${conn.limits === undefined ? '' : 'limited '}${transportOf(conn.remoteAddr.toString())} connection, not direct WebRTC`)
         noteDial(id, t0)
