@@ -17,16 +17,9 @@ export async function runCli (...args: string[]): Promise<CliResult> {
   let stdout = ''
   let stderr = ''
   const parts: Uint8Array[] = []
-  const code = await run(args, { stdout: (t) => { stdout += t }, stderr: (t) => { stderr += t }, stdoutBytes: async (b) => { parts.push(b.slice()) } })
+  const code = await run(args, { stdout: (t) => { stdout += t }, stderr: (t) => { stderr += t }, stdoutBytes: async (b) => { parts.push(b) } })
   // only a command that wrote raw bytes has the field, so results compare equal to { code, stdout, stderr }
-  return parts.length === 0 ? { code, stdout, stderr } : { code, stdout, stderr, stdoutBytes: concat(parts) }
-}
-
-function concat (parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let off = 0
-  for (const p of parts) { out.set(p, off); off += p.length }
-  return out
+  return parts.length === 0 ? { code, stdout, stderr } : { code, stdout, stderr, stdoutBytes: Buffer.concat(parts) }
 }
 
 export const LAUNCHER = fileURLToPath(new URL('../../cli/glowmesh.js', import.meta.url))

@@ -323,10 +323,8 @@ describe('fuzz: a live full node over HTTP (one validator, real stores)', () => 
         // wait until every request is answered (then a moment more for pongs and late closes), or the
         // server closes the socket; a server waiting for bytes a lying frame promised gets half a second
         const closedByServer = (): boolean => ws.frames.some((f) => f.opcode === 0x8)
-        const allAnswered = (): boolean => {
-          const ids = new Set(ws.frames.filter((f) => f.opcode === 0x2).map((f) => unpackEnvelope(f.payload)).filter((e) => e.kind !== 'push').map((e) => e.requestId))
-          return [...waiting].every((id) => ids.has(id))
-        }
+        const answeredIds = (): Set<bigint> => new Set(ws.frames.filter((f) => f.opcode === 0x2).map((f) => unpackEnvelope(f.payload)).filter((e) => e.kind !== 'push').map((e) => e.requestId))
+        const allAnswered = (): boolean => { const ids = answeredIds(); return [...waiting].every((id) => ids.has(id)) }
         // (header pushes arrive every block whatever is sent, so they don't count as activity)
         const activity = (): number => ws.frames.filter((f) => f.opcode !== 0x2 || unpackEnvelope(f.payload).kind !== 'push').length
         let seen = 0
@@ -354,8 +352,8 @@ describe('fuzz: a live full node over HTTP (one validator, real stores)', () => 
           } else expect.unreachable(where)
         }
         // no answer goes missing on an open, well-behaved socket
-        if (!ws.ended() && !ws.frames.some((f) => f.opcode === 0x8) && !lying) {
-          const answers = new Set(ws.frames.filter((f) => f.opcode === 0x2).map((f) => unpackEnvelope(f.payload).requestId))
+        if (!ws.ended() && !closedByServer() && !lying) {
+          const answers = answeredIds()
           for (const id of waiting) expect(answers.has(id), `request ${id} unanswered on an open socket`).toBe(true)
         }
       } finally { ws.socket.destroy() }
